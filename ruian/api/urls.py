@@ -1,0 +1,17 @@
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from ruian.api import views
+
+router = DefaultRouter()
+router.register("divisions", views.DivisionViewSet, basename="division")
+router.register("organisations", views.OrganisationViewSet, basename="organisation")
+router.register("staff", views.StaffViewSet, basename="staff")
+router.register("notifications", views.NotificationViewSet, basename="notification")
+
+urlpatterns = [
+    path("ping/", views.ping, name="ping"),
+    path("me/", views.me, name="me"),
+    path("calendar/add-working-days/", views.add_working_days, name="add-working-days"),
+    *router.urls,
+]

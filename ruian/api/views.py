@@ -1,0 +1,104 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, viewsets
+from rest_framework.decorators import action, api_view, permission_classes, throttle_classes
+from rest_framework.response import Response
+
+from ruian import notifications, selectors, workdays
+from ruian.api import serializers as s
+
+
+@extend_schema(
+    summary="Trivial endpoint",
+    description="Returns a constant; used by the benchmarks as the server's own ceiling.",
+    responses=inline_serializer("Ping", {"ok": serializers.BooleanField()}),
+)
+@api_view(["GET"])
+@permission_classes([permissions.AllowAny])
+@throttle_classes([])
+def ping(request):
+    return Response({"ok": True})
+
+
+@extend_schema(responses=s.MeSerializer)
+@api_view(["GET"])
+def me(request):
+    return Response(s.MeSerializer(request.user).data)
+
+
+@extend_schema(
+    summary="Add working days",
+    parameters=[
+        OpenApiParameter("start", str, description="YYYY-MM-DD", required=True),
+        OpenApiParameter("days", int, required=True),
+    ],
+    responses=inline_serializer(
+        "WorkingDays",
+        {
+            "start": serializers.DateField(),
+            "days": serializers.IntegerField(),
+            "due": serializers.DateField(),
+            "calendar_known": serializers.BooleanField(),
+        },
+    ),
+)
+@api_view(["GET"])
+def add_working_days(request):
+    """The date `days` working days after `start` (the start day not counted), on the portal's calendar."""
+    params = s.WorkingDaysSerializer(data=request.query_params)
+    params.is_valid(raise_exception=True)
+    start, days = params.validated_data["start"], params.validated_data["days"]
+    due = workdays.add_working_days(start, days)
+    return Response({"start": start, "days": days, "due": due, "calendar_known": workdays.year_is_known(due.year)})
+
+
+class DivisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Administrative divisions (12-digit statistical codes). Administrators may add divisions."""
+
+    serializer_class = s.DivisionSerializer
+    lookup_field = "code"
+    filterset_fields = ["level", "kind"]
+
+    def get_queryset(self):
+        return selectors.divisions_for(self.request.user).select_related("parent")
+
+    def get_permissions(self):
+        if self.action == "create":
+            return [permissions.IsAdminUser()]
+        return super().get_permissions()
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Organisations of the caller's own township or county, and every county-level body."""
+
+    serializer_class = s.OrganisationSerializer
+    filterset_fields = ["kind"]
+
+    def get_queryset(self):
+        return selectors.organisations_for(self.request.user)
+
+
+class StaffViewSet(viewsets.ReadOnlyModelViewSet):
+    """Staff of the caller's own township (or county)."""
+
+    serializer_class = s.StaffSerializer
+
+    def get_queryset(self):
+        return selectors.staff_for(self.request.user)
+
+
+class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = s.NotificationSerializer
+
+    def get_queryset(self):
+        return selectors.notifications_for(self.request.user)
+
+    @extend_schema(
+        request=s.MarkReadSerializer, responses=inline_serializer("MarkedRead", {"marked": serializers.IntegerField()})
+    )
+    @action(detail=False, methods=["post"], url_path="read")
+    def mark_read(self, request):
+        """Mark the given notifications (or all) as read."""
+        body = s.MarkReadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        count = notifications.mark_read(user=request.user, notification_ids=body.validated_data.get("ids"))
+        return Response({"marked": count})

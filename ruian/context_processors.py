@@ -1,0 +1,13 @@
+from ruian.navigation import dashboard_sections
+from ruian.staff import Role, roles_of
+
+
+def portal(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_sections": [], "unread_count": 0}
+    return {
+        "nav_sections": [section for section in dashboard_sections(user) if section["role"]],
+        "unread_count": user.notifications.filter(read_at__isnull=True).count(),
+        "role_labels": [Role(role).label for role in sorted(roles_of(user))],
+    }

@@ -1,0 +1,44 @@
+"""What each role finds in the navigation bar and on the dashboard."""
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from ruian.staff import Role, roles_of
+
+# (role, title, description, url name). A url name that does not resolve yet is left out, so an app
+# appears in the navigation the moment its pages exist.
+SECTIONS = [
+    (Role.WINDOW_CLERK, _("窗口工作台"), _("受理、一次性告知、出件"), "approvals:workbench"),
+    (Role.APPROVER, _("审批队列"), _("后台审查与决定"), "approvals:approver_queue"),
+    (Role.SQUAD_LEADER, _("执法中队看板"), _("线索、立案、指派、移送"), "enforcement:board"),
+    (Role.OFFICER, _("我的案件"), _("调查取证与文书"), "enforcement:my_cases"),
+    (Role.LEGAL_REVIEWER, _("法制审核"), _("重大执法决定审核"), "enforcement:legal_queue"),
+    (Role.COUNTY_EDITOR, _("权责目录"), _("清单编辑、导入、发布"), "catalogs:editor_home"),
+    (Role.OPERATOR, _("综合指挥中心"), _("事件派遣、吹哨、督办"), "grids:command_centre"),
+    (Role.GRID_WORKER, _("网格上报"), _("事件上报与核查"), "grids:report"),
+]
+
+COMMON = [
+    (_("机构通讯录"), _("本镇(街道)及县级部门"), "organisations"),
+    (_("通知"), _("待办提醒与超期预警"), "notifications"),
+]
+
+
+def _resolve(name):
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+def dashboard_sections(user) -> list[dict]:
+    roles = roles_of(user)
+    sections = []
+    for role, title, description, url_name in SECTIONS:
+        if role in roles or user.is_superuser:
+            url = _resolve(url_name)
+            if url:
+                sections.append({"title": title, "description": description, "url": url, "role": role})
+    for title, description, url_name in COMMON:
+        sections.append({"title": title, "description": description, "url": _resolve(url_name), "role": ""})
+    return sections

@@ -1,0 +1,15 @@
+"""Periodic kernel tasks. Each is idempotent and keeps its state in PostgreSQL."""
+
+from celery import shared_task
+
+from ruian import clocks, workdays
+
+
+@shared_task(name="ruian.tasks.sweep_deadlines", acks_late=True)
+def sweep_deadlines():
+    return clocks.sweep_deadlines()
+
+
+@shared_task(name="ruian.tasks.seed_calendar")
+def seed_calendar():
+    return workdays.seed_from_package()
