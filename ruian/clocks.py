@@ -62,7 +62,8 @@ class Deadline(models.Model):
     started_at = models.DateTimeField(_("起算"))
     yellow_at = models.DateTimeField(_("预警时刻"))
     due_at = models.DateTimeField(_("到期时刻"))
-    hard_due_at = models.DateTimeField(_("法定到期时刻"))
+    # Set only where the shown limit is a promise shorter than the legal one (the hard stop).
+    hard_due_at = models.DateTimeField(_("法定到期时刻"), null=True, blank=True)
     status = models.CharField(_("状态"), max_length=16, choices=ClockStatus.choices, default=ClockStatus.RUNNING)
     level = models.PositiveSmallIntegerField(_("已到达的级别"), choices=Level.choices, default=Level.GREEN)
     suspended_at = models.DateTimeField(_("暂停时刻"), null=True, blank=True)
@@ -87,7 +88,9 @@ class Deadline(models.Model):
             ),
             models.Index(fields=["due_at"], condition=models.Q(status="running", level__lt=2), name="deadline_red_due"),
             models.Index(
-                fields=["hard_due_at"], condition=models.Q(status="running", level__lt=3), name="deadline_legal_due"
+                fields=["hard_due_at"],
+                condition=models.Q(status="running", level__lt=3, hard_due_at__isnull=False),
+                name="deadline_legal_due",
             ),
         ]
 
@@ -182,7 +185,7 @@ def start_clock(
     ).update(status=ClockStatus.STOPPED, stopped_at=timezone.now())
     share = settings.CLOCK_YELLOW_SHARE if yellow_share is None else yellow_share
     due_at = compute_due(start, unit, amount)
-    hard_due_at = compute_due(start, unit, legal_amount) if legal_amount else due_at
+    hard_due_at = compute_due(start, unit, legal_amount) if legal_amount and legal_amount > amount else None
     return Deadline.objects.create(
         content_type=content_type,
         object_id=obj.pk,
@@ -248,7 +251,8 @@ def resume_clock(obj, kind: str, *, at=None) -> Deadline:
         raise ValidationError(_("该时限未暂停,不能恢复。"), code="clock_not_suspended")
     at = at or timezone.now()
     for field in ("yellow_at", "due_at", "hard_due_at"):
-        setattr(clock, field, _shift(getattr(clock, field), clock.unit, clock.suspended_at, at))
+        if getattr(clock, field) is not None:
+            setattr(clock, field, _shift(getattr(clock, field), clock.unit, clock.suspended_at, at))
     clock.status = ClockStatus.RUNNING
     clock.suspended_at = None
     clock.level = _level_at(clock, timezone.now())
@@ -265,12 +269,13 @@ def extend_clock(obj, kind: str, *, amount: int) -> Deadline:
     if clock.unit == Unit.HOURS:
         delta = datetime.timedelta(hours=amount)
         clock.due_at += delta
-        clock.hard_due_at += delta
+        if clock.hard_due_at is not None:
+            clock.hard_due_at += delta
     else:
         clock.due_at = compute_due(clock.due_date, clock.unit, amount)
-        clock.hard_due_at = compute_due(
-            timezone.localtime(clock.hard_due_at).date() - datetime.timedelta(days=1), clock.unit, amount
-        )
+        if clock.hard_due_at is not None:
+            last_legal_day = timezone.localtime(clock.hard_due_at).date() - datetime.timedelta(days=1)
+            clock.hard_due_at = compute_due(last_legal_day, clock.unit, amount)
     clock.extended += amount
     clock.level = _level_at(clock, timezone.now())
     clock.save(update_fields=["due_at", "hard_due_at", "extended", "level"])
@@ -278,7 +283,7 @@ def extend_clock(obj, kind: str, *, amount: int) -> Deadline:
 
 
 def _level_at(clock: Deadline, now) -> int:
-    if now >= clock.hard_due_at:
+    if clock.hard_due_at is not None and now >= clock.hard_due_at:
         return Level.LEGAL
     if now >= clock.due_at:
         return Level.RED

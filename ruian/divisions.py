@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ruian.audit import log_action
+
 
 class Level(models.TextChoices):
     PROVINCE = "province", _("省")
@@ -162,7 +164,7 @@ class Division(models.Model):
         return None
 
 
-def create_division(*, code: str, name: str) -> Division:
+def create_division(*, code: str, name: str, actor=None) -> Division:
     """Create a division under the parent its code names; the parent must exist (except for the top)."""
     validate_division_code(code)
     expected = parent_code(code)
@@ -171,5 +173,11 @@ def create_division(*, code: str, name: str) -> Division:
         parent = Division.objects.filter(code=expected).first()
         if parent is None and level_of_code(code) in (Level.TOWNSHIP, Level.VILLAGE):
             raise ValidationError(_("上级区划 %(code)s 不存在。"), params={"code": expected}, code="division_parent")
-    division, _created = Division.objects.update_or_create(code=code, defaults={"name": name, "parent": parent})
+    division, created = Division.objects.update_or_create(code=code, defaults={"name": name, "parent": parent})
+    log_action(
+        "ruian.division.created" if created else "ruian.division.updated",
+        actor=actor,
+        obj=division,
+        data={"name": name},
+    )
     return division

@@ -25,7 +25,7 @@ class DivisionSerializer(serializers.ModelSerializer):
         return value
 
     def create(self, validated_data):
-        return create_division(**validated_data)
+        return create_division(**validated_data, actor=self.context["request"].user)
 
 
 class OrganisationSerializer(serializers.ModelSerializer):
