@@ -5,6 +5,10 @@ from rest_framework.response import Response
 
 from ruian import notifications, selectors, workdays
 from ruian.api import serializers as s
+from ruian.divisions import Division
+from ruian.notifications import Notification
+from ruian.organisations import Organisation
+from ruian.staff import StaffProfile
 
 
 @extend_schema(
@@ -54,6 +58,7 @@ def add_working_days(request):
 class DivisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Administrative divisions (12-digit statistical codes). Administrators may add divisions."""
 
+    queryset = Division.objects.none()  # for the schema; requests use get_queryset
     serializer_class = s.DivisionSerializer
     lookup_field = "code"
     filterset_fields = ["level", "kind"]
@@ -70,6 +75,7 @@ class DivisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     """Organisations of the caller's own township or county, and every county-level body."""
 
+    queryset = Organisation.objects.none()
     serializer_class = s.OrganisationSerializer
     filterset_fields = ["kind"]
 
@@ -80,6 +86,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 class StaffViewSet(viewsets.ReadOnlyModelViewSet):
     """Staff of the caller's own township (or county)."""
 
+    queryset = StaffProfile.objects.none()
     serializer_class = s.StaffSerializer
 
     def get_queryset(self):
@@ -87,6 +94,9 @@ class StaffViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+    """The caller's own notifications, newest first."""
+
+    queryset = Notification.objects.none()
     serializer_class = s.NotificationSerializer
 
     def get_queryset(self):
