@@ -1,0 +1,179 @@
+"""The load side: gunicorn with production settings on a local port, wrk at 16 clients, and the
+in-process query counter.
+
+A request type is a dict:
+    name      what the table calls it
+    group     "trivial" | "read" | "write" (goals: reads >= 50%, writes >= 25% of trivial throughput)
+    path      URL path
+    auth      "token" (the bench REST client) | "session" (a window clerk's browser session) | None
+    method    GET (default) or POST
+    lua       optional wrk Lua defining `request = function() ... end` for writes that need fresh bodies
+"""
+
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+KERNEL_REQUESTS = [
+    {"name": "trivial JSON (ping)", "group": "trivial", "path": "/api/v1/ping/", "auth": None},
+    {"name": "API me (token auth)", "group": "read", "path": "/api/v1/me/", "auth": "token"},
+    {"name": "organisations list (page 1)", "group": "read", "path": "/api/v1/organisations/", "auth": "token"},
+    {"name": "dashboard page (clerk)", "group": "read", "path": "/dashboard/", "auth": "session"},
+]
+
+LUA_REPORT = r"""
+%(setup)s
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.stderr:write(string.format(
+    'BENCH {"requests":%%d,"duration_us":%%d,"errors":%%d,"non2xx":%%d,"p50":%%d,"p95":%%d,"p99":%%d}\n',
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99)))
+end
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# One key for the whole run: the sessions made in-process must be valid in the server.
+SECRET_KEY = secrets.token_urlsafe(50)
+
+
+def server_env(database_url: str) -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEBUG": "0",
+        "SECRET_KEY": SECRET_KEY,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
+        "SECURE_SSL_REDIRECT": "0",
+        "SECURE_COOKIES": "0",
+        "AXES_ENABLED": "0",
+        "API_THROTTLE_USER": "100000000/min",
+        "API_THROTTLE_ANON": "100000000/min",
+        "STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+class Server:
+    """gunicorn, one worker per core with threads, as docker-compose runs it."""
+
+    def __init__(self, database_url: str, workers: int = 2, threads: int = 4):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = server_env(database_url)
+        self.command = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "ruian.wsgi",
+            "-b",
+            f"127.0.0.1:{self.port}",
+            "-w",
+            str(workers),
+            "-k",
+            "gthread",
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+        ]
+        self.process = None
+
+    def __enter__(self):
+        self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("gunicorn did not start")
+
+    def __exit__(self, *exc):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+    def worker_peak_rss_mb(self) -> list[float]:
+        """Peak resident memory (VmHWM) of each gunicorn worker."""
+        result = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
+        peaks = []
+        for pid in result.stdout.split():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except FileNotFoundError:
+                continue
+            for line in status.splitlines():
+                if line.startswith("VmHWM:"):
+                    peaks.append(int(line.split()[1]) / 1024)
+        return peaks
+
+
+def run_wrk(url: str, request: dict, headers: dict, duration: int, connections: int = 16) -> dict:
+    setup = request.get("lua", "")
+    if request.get("method", "GET") != "GET" and not setup:
+        setup = f'wrk.method = "{request["method"]}"\nwrk.body = {json.dumps(request.get("body", ""))}'
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(LUA_REPORT % {"setup": setup})
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--timeout", "5s", "-s", script.name]
+    for key, value in headers.items():
+        command += ["-H", f"{key}: {value}"]
+    command.append(url + request["path"])
+    result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    os.unlink(script.name)
+    line = next((ln for ln in result.stderr.splitlines() if ln.startswith("BENCH ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk failed for {request['name']}: {result.stdout}\n{result.stderr}")
+    stats = json.loads(line[6:])
+    seconds = stats["duration_us"] / 1e6
+    return {
+        "rps": stats["requests"] / seconds if seconds else 0.0,
+        "p50_ms": stats["p50"] / 1000,
+        "p95_ms": stats["p95"] / 1000,
+        "p99_ms": stats["p99"] / 1000,
+        "errors": stats["errors"],
+        "non2xx": stats["non2xx"],
+        "requests": stats["requests"],
+    }
+
+
+def count_queries(request: dict, user, token: str) -> int:
+    """SQL statements one request costs, measured in-process with Django's test client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client(raise_request_exception=False)
+    headers = {}
+    if request.get("auth") == "token":
+        headers["HTTP_AUTHORIZATION"] = f"Token {token}"
+    elif request.get("auth") == "session":
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    method = request.get("method", "GET").lower()
+    kwargs = {"content_type": "application/json", "data": request.get("body", "")} if method != "get" else {}
+    # One warm-up request: per-process caches (content types, calendar) are not per-request costs.
+    getattr(client, method)(request["path"], **kwargs, **headers)
+    with CaptureQueriesContext(connection) as queries:
+        response = getattr(client, method)(request["path"], **kwargs, **headers)
+    if response.status_code >= 400:
+        raise RuntimeError(f"{request['name']}: HTTP {response.status_code} in-process")
+    return len(queries)
