@@ -24,6 +24,17 @@ COMMON = [
 ]
 
 
+# Pages anyone may open without logging in, for the public landing page. Like SECTIONS, a page whose url
+# name does not resolve yet is left out; the names are the ones the apps' issues are expected to use.
+PUBLIC_PAGES = [
+    (_("办件进度查询"), _("凭申请编号查询办理进度"), "approvals:public_lookup"),
+    (_("办事指南"), _("事项的条件、材料、时限与收费"), "approvals:guides"),
+    (_("权责清单公示"), _("权力清单、责任清单与赋权清单"), "catalogs:public_catalogs"),
+    (_("行政处罚决定公示"), _("依法公开的行政处罚决定"), "enforcement:public_decisions"),
+    (_("网格公示"), _("网格范围与网格员联系方式"), "grids:public_grids"),
+]
+
+
 def _resolve(name):
     try:
         return reverse(name)
@@ -42,3 +53,12 @@ def dashboard_sections(user) -> list[dict]:
     for title, description, url_name in COMMON:
         sections.append({"title": title, "description": description, "url": _resolve(url_name), "role": ""})
     return sections
+
+
+def public_pages() -> list[dict]:
+    pages = []
+    for title, description, url_name in PUBLIC_PAGES:
+        url = _resolve(url_name)
+        if url:
+            pages.append({"title": title, "description": description, "url": url})
+    return pages

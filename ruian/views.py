@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ruian import notifications, selectors
-from ruian.navigation import dashboard_sections
+from ruian.navigation import dashboard_sections, public_pages
 from ruian.staff import roles_of
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def healthz(request):
 def home(request):
     if request.user.is_authenticated:
         return redirect("dashboard")
-    return render(request, "home.html")
+    return render(request, "home.html", {"public_pages": public_pages()})
 
 
 @login_required

@@ -17,6 +17,12 @@ def _postgres_only(request):
         assert connection.vendor == "postgresql", "tests must run against PostgreSQL (DATABASE_URL)"
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's deliberate slowness is for production; tests hash hundreds of passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def county(db):
     return f.county()
