@@ -7,7 +7,7 @@ with six trailing zeros, a township with three.
 """
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from ruian.audit import log_action
@@ -164,6 +164,7 @@ class Division(models.Model):
         return None
 
 
+@transaction.atomic
 def create_division(*, code: str, name: str, actor=None) -> Division:
     """Create a division under the parent its code names; the parent must exist (except for the top)."""
     validate_division_code(code)
@@ -173,11 +174,13 @@ def create_division(*, code: str, name: str, actor=None) -> Division:
         parent = Division.objects.filter(code=expected).first()
         if parent is None and level_of_code(code) in (Level.TOWNSHIP, Level.VILLAGE):
             raise ValidationError(_("上级区划 %(code)s 不存在。"), params={"code": expected}, code="division_parent")
-    division, created = Division.objects.update_or_create(code=code, defaults={"name": name, "parent": parent})
-    log_action(
-        "ruian.division.created" if created else "ruian.division.updated",
-        actor=actor,
-        obj=division,
-        data={"name": name},
-    )
+    division = Division.objects.filter(code=code).first()
+    if division is None:
+        division = Division.objects.create(code=code, name=name, parent=parent)
+        log_action("ruian.division.created", actor=actor, obj=division, data={"name": name})
+    elif (division.name, division.parent_id) != (name, parent.pk if parent else None):
+        old_name = division.name
+        division.name, division.parent = name, parent
+        division.save(update_fields=["name", "parent"])
+        log_action("ruian.division.updated", actor=actor, obj=division, from_state=old_name, to_state=name)
     return division

@@ -83,3 +83,14 @@ def test_only_administrators_add_divisions(api, clerk):
     response = api.post("/api/v1/divisions/", {"code": "320623102000", "name": "大豫镇"}, format="json")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "permission_denied"
+
+
+def test_creating_again_changes_and_audits_only_what_changed(db):
+    from ruian.audit import AuditEntry
+
+    create_division(code="320623000000", name="如东县")
+    create_division(code="320623000000", name="如东县")
+    assert AuditEntry.objects.filter(action__startswith="ruian.division.").count() == 1
+    create_division(code="320623000000", name="如东县(新)")
+    entry = AuditEntry.objects.get(action="ruian.division.updated")
+    assert (entry.from_state, entry.to_state) == ("如东县", "如东县(新)")
