@@ -6,6 +6,7 @@ from ruian.audit import AuditEntry
 from ruian.divisions import Division
 from ruian.notifications import Notification
 from ruian.organisations import Organisation
+from ruian.outbox import OutboxMessage
 from ruian.staff import StaffProfile
 from ruian.workdays import CalendarDay, CalendarYear
 
@@ -99,3 +100,13 @@ class ClientTokenAdmin(admin.ModelAdmin):
 class NotificationAdmin(admin.ModelAdmin):
     list_display = ["created_at", "recipient", "title", "read_at"]
     raw_id_fields = ["recipient"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "task", "queue", "sent_at", "attempts", "last_error"]
+    list_filter = ["task"]
+    readonly_fields = ["task", "args", "kwargs", "queue", "created_at", "sent_at", "attempts", "last_error"]
+
+    def has_add_permission(self, request):
+        return False

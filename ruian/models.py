@@ -7,6 +7,7 @@ from ruian.clocks import Deadline
 from ruian.divisions import Division
 from ruian.notifications import Notification
 from ruian.organisations import Organisation
+from ruian.outbox import OutboxMessage
 from ruian.staff import StaffProfile
 from ruian.workdays import CalendarDay, CalendarYear
 
@@ -20,5 +21,6 @@ __all__ = [
     "Division",
     "Notification",
     "Organisation",
+    "OutboxMessage",
     "StaffProfile",
 ]

@@ -197,6 +197,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ruian.tasks.sweep_deadlines",
         "schedule": SWEEP_INTERVAL_SECONDS,
     },
+    "relay-outbox": {
+        "task": "ruian.tasks.relay_outbox",
+        "schedule": env.int("OUTBOX_RELAY_SECONDS", default=30),
+    },
     "extend-working-day-calendar": {
         "task": "ruian.tasks.seed_calendar",
         "schedule": crontab(hour=3, minute=17),

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from ruian import clocks, workdays
+from ruian import clocks, outbox, workdays
 
 
 @shared_task(name="ruian.tasks.sweep_deadlines", acks_late=True)
@@ -13,3 +13,9 @@ def sweep_deadlines():
 @shared_task(name="ruian.tasks.seed_calendar")
 def seed_calendar():
     return workdays.seed_from_package()
+
+
+@shared_task(name="ruian.tasks.relay_outbox")
+def relay_outbox():
+    """Send the messages that could not reach Redis when they were recorded."""
+    return outbox.send_pending()

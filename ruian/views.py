@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from ruian import notifications, selectors
+from ruian import notifications, outbox, selectors
 from ruian.navigation import dashboard_sections, public_pages
 from ruian.staff import roles_of
 
@@ -46,7 +46,11 @@ def healthz(request):
     """Liveness and readiness: 200 when every part is up, 503 naming the part that is down."""
     parts = {"database": check_database(), "redis": check_redis()}
     ok = all(part["ok"] for part in parts.values())
-    return JsonResponse({"status": "ok" if ok else "degraded", **parts}, status=200 if ok else 503)
+    body = {"status": "ok" if ok else "degraded", **parts}
+    if parts["database"]["ok"]:
+        # Messages recorded while Redis was away, waiting for the relay.
+        body["outbox_pending"] = outbox.pending_count()
+    return JsonResponse(body, status=200 if ok else 503)
 
 
 def home(request):
