@@ -21,6 +21,8 @@ urlpatterns = [
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("admin/", admin.site.urls),
+    path("catalogs/", include(("catalogs.urls", "catalogs"), namespace="catalogs")),
+    path("approvals/", include(("approvals.urls", "approvals"), namespace="approvals")),
     path("api/v1/", include(("ruian.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

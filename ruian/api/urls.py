@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from ruian.api import views
@@ -13,5 +13,7 @@ urlpatterns = [
     path("ping/", views.ping, name="ping"),
     path("me/", views.me, name="me"),
     path("calendar/add-working-days/", views.add_working_days, name="add-working-days"),
+    path("catalogs/", include(("catalogs.api.urls", "catalogs"), namespace="catalogs")),
+    path("approvals/", include(("approvals.api.urls", "approvals"), namespace="approvals")),
     *router.urls,
 ]

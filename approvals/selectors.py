@@ -1,0 +1,256 @@
+"""Reads of approvals: permission filtering, select_related, fixed query counts, and the catalog question
+"which items may this township receive applications for on this day".
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Avg, Count, F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from approvals.models import BAD_RATINGS, CLOCK_DECISION, CLOCK_ISSUANCE, CLOCK_NOTICE, Application
+from approvals.states import OPEN_STATUSES, Status
+from catalogs import selectors as catalog_selectors
+from catalogs.models import CatalogKind, Category, PowerItem, ServiceItem, ServiceLevel
+from ruian.audit import AuditEntry
+from ruian.clocks import ClockStatus, Deadline
+from ruian.permissions import scope_filter
+from ruian.staff import Role
+
+# `catalogs.selectors.powers_of_township` answers for empowerment only; a township also holds the items of
+# the county's published township power list in force (those listing it, or listing no township) and the
+# town- and village-level public service items. This combines the three.
+
+
+def power_items_held(township, on: datetime.date):
+    county = township.parent
+    empowered = catalog_selectors.powers_of_township(township, on).values("pk")
+    condition = Q(pk__in=empowered)
+    version = catalog_selectors.version_in_force(county, CatalogKind.POWER, on) if county else None
+    if version is not None:
+        listed = catalog_selectors.filter_power_items(
+            PowerItem.objects.filter(version=version, is_active=True), township=township
+        ).values("pk")
+        condition |= Q(pk__in=listed)
+    return PowerItem.objects.filter(condition).select_related("department", "version")
+
+
+# Enforcement powers are held but never applied for: a penalty or a coercive measure is not an application.
+NOT_APPLIED_FOR = (Category.PENALTY, Category.COERCION, Category.INSPECTION)
+
+
+def applicable(item) -> bool:
+    return not (isinstance(item, PowerItem) and item.category in NOT_APPLIED_FOR)
+
+
+def service_items_held(township, on: datetime.date):
+    county = township.parent
+    version = catalog_selectors.version_in_force(county, CatalogKind.PUBLIC_SERVICE, on) if county else None
+    if version is None:
+        return ServiceItem.objects.none()
+    return ServiceItem.objects.filter(version=version, level__in=[ServiceLevel.TOWN, ServiceLevel.VILLAGE])
+
+
+def items_held(township, on: datetime.date) -> list:
+    """Every item the township may receive applications for on `on`: power items (own list and
+    empowerment, enforcement powers left out) and town/village public service items."""
+    powers = power_items_held(township, on).exclude(category__in=NOT_APPLIED_FOR).order_by("code")
+    return [*powers, *service_items_held(township, on).order_by("code")]
+
+
+def holds_item(township, item, on: datetime.date) -> bool:
+    if isinstance(item, PowerItem):
+        return power_items_held(township, on).filter(pk=item.pk).exists()
+    return service_items_held(township, on).filter(pk=item.pk).exists()
+
+
+def search_items(township, text: str = "", on: datetime.date | None = None, limit: int = 20) -> list:
+    """Items the township holds matching a name, a code or the pinyin initials of the name."""
+    on = on or timezone.localdate()
+    text = (text or "").strip()
+    results = []
+    powers = power_items_held(township, on).exclude(category__in=NOT_APPLIED_FOR)
+    for qs in (powers, service_items_held(township, on)):
+        if text:
+            qs = qs.filter(Q(name__icontains=text) | Q(code__icontains=text))
+        results.extend(qs.order_by("code")[:limit])
+    if text and len(results) < limit and text.isascii() and text.isalpha():
+        results.extend(_by_initials(township, text.lower(), on, limit - len(results), {i.code for i in results}))
+    for item in results:
+        item.ref = f"{'p' if isinstance(item, PowerItem) else 's'}-{item.pk}"
+    return results[:limit]
+
+
+def _by_initials(township, initials: str, on, limit: int, seen: set) -> list:
+    try:
+        from pypinyin import Style, lazy_pinyin
+    except ImportError:  # pinyin search is a convenience; the name and code search still work
+        return []
+    found = []
+    powers = power_items_held(township, on).exclude(category__in=NOT_APPLIED_FOR)
+    for qs in (powers, service_items_held(township, on)):
+        for item in qs.order_by("code"):
+            if item.code in seen:
+                continue
+            letters = "".join(p[0] for p in lazy_pinyin(item.name, style=Style.FIRST_LETTER) if p)
+            if initials in letters.lower():
+                found.append(item)
+                if len(found) >= limit:
+                    return found
+    return found
+
+
+# --- applications -------------------------------------------------------------------------------------
+
+
+def applications_for(user):
+    return scope_filter(Application.objects.all(), user, "township").select_related("township", "received_by")
+
+
+def application_by_number(user, number: str) -> Application | None:
+    return applications_for(user).filter(number=number).first()
+
+
+def attach_clocks(applications: list[Application]) -> list[Application]:
+    """Give each application its open clocks (`app.clocks[kind]`) and the one it shows (`app.clock`): one query."""
+    ids = [a.pk for a in applications]
+    by_app: dict[int, dict[str, Deadline]] = {pk: {} for pk in ids}
+    if ids:
+        content_type = ContentType.objects.get_for_model(Application)
+        for clock in Deadline.objects.filter(content_type=content_type, object_id__in=ids).exclude(
+            status=ClockStatus.STOPPED
+        ):
+            by_app[clock.object_id][clock.kind] = clock
+    for app in applications:
+        app.clocks = by_app.get(app.pk, {})
+        app.clock = next(
+            (app.clocks[k] for k in (CLOCK_NOTICE, CLOCK_DECISION, CLOCK_ISSUANCE) if k in app.clocks), None
+        )
+    return applications
+
+
+def clerk_queue(user, *, day: datetime.date | None = None) -> list[Application]:
+    """The front desk's work: everything received today plus everything still waiting at the desk
+    (to accept, to notice, to send on, to issue), with clock colours. Two queries whatever the size."""
+    day = day or timezone.localdate()
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    waiting = [Status.RECEIVED, Status.NOTICE_GIVEN, Status.ACCEPTED]
+    qs = applications_for(user).filter(Q(status__in=waiting) | Q(received_at__gte=start)).order_by("received_at", "id")
+    return attach_clocks(list(qs[:500]))
+
+
+def issuance_queue(user) -> list[Application]:
+    qs = applications_for(user).filter(status__in=[Status.APPROVED, Status.DENIED]).order_by("decided_at", "id")
+    return attach_clocks(list(qs[:500]))
+
+
+def approver_queue(user) -> list[Application]:
+    qs = applications_for(user).filter(status__in=[Status.IN_REVIEW, Status.SUSPENDED]).order_by("sent_at", "id")
+    return attach_clocks(list(qs[:500]))
+
+
+def history(application: Application):
+    return AuditEntry.objects.for_object(application).select_related("actor").order_by("created_at", "id")
+
+
+ACTION_LABELS = {
+    "approvals.application.received": _("收件"),
+    "approvals.application.accepted": _("受理"),
+    "approvals.application.deemed_accepted": _("视为受理"),
+    "approvals.application.refused": _("不予受理"),
+    "approvals.application.notice_given": _("一次性告知"),
+    "approvals.application.supplemented": _("补正材料"),
+    "approvals.application.sent_to_back_office": _("转后台审批"),
+    "approvals.application.approved": _("准予许可"),
+    "approvals.application.denied": _("不予许可"),
+    "approvals.application.approved_on_pledge": _("告知承诺当场准予"),
+    "approvals.application.extended": _("延长审批期限"),
+    "approvals.application.suspended": _("中止计时"),
+    "approvals.application.resumed": _("恢复计时"),
+    "approvals.application.issued": _("出件"),
+    "approvals.application.withdrawn": _("撤回"),
+    "approvals.application.revoked": _("撤销许可"),
+    "approvals.application.rated": _("评价"),
+    "approvals.pledge.verified": _("承诺核查"),
+    "ruian.attachment.uploaded": _("上传扫描件"),
+}
+
+
+def labelled_history(application) -> list:
+    entries = list(history(application))
+    for entry in entries:
+        entry.label = ACTION_LABELS.get(entry.action, entry.action)
+    return entries
+
+
+def approvers_of(township):
+    """Back-office approvers working in the township (the people the decision clock warns)."""
+    return get_user_model().objects.filter(
+        is_active=True, groups__name=Role.APPROVER, staff__organisation__division__code__startswith=township.prefix
+    )
+
+
+def sync_queryset(user, updated_since=None):
+    qs = applications_for(user).select_related("decision", "issuance")
+    if updated_since is not None:
+        qs = qs.filter(updated_at__gte=updated_since)
+    return qs
+
+
+# --- dashboard ----------------------------------------------------------------------------------------
+
+
+def dashboard(user, township, today: datetime.date | None = None) -> dict:
+    """Counts for a township today and this month, the on-time rate and the ratings.
+
+    The on-time rate counts decided applications that stayed within their limits, over those decided plus
+    those still open and already overdue: an overdue case cannot hide by staying undecided.
+    """
+    today = today or timezone.localdate()
+    day_start = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
+    month_start = timezone.make_aware(datetime.datetime.combine(today.replace(day=1), datetime.time.min))
+    qs = Application.objects.filter(township=township)
+
+    def counts(since):
+        return qs.aggregate(
+            received=Count("id", filter=Q(received_at__gte=since)),
+            accepted=Count("id", filter=Q(accepted_at__gte=since)),
+            decided=Count("id", filter=Q(decided_at__gte=since)),
+            issued=Count("id", filter=Q(issued_at__gte=since)),
+        )
+
+    decided = qs.filter(decided_at__isnull=False)
+    totals = decided.aggregate(n=Count("id"), late=Count("id", filter=Q(overdue=True)))
+    open_overdue = qs.filter(status__in=OPEN_STATUSES, decided_at__isnull=True, overdue=True).count()
+    denominator = totals["n"] + open_overdue
+    on_time = totals["n"] - totals["late"]
+    used = _average_working_days(decided.exclude(accepted_at__isnull=True))
+    ratings = qs.filter(rating__isnull=False).aggregate(
+        n=Count("id"), bad=Count("id", filter=Q(rating__level__in=BAD_RATINGS)), avg=Avg("rating__level")
+    )
+    return {
+        "today": counts(day_start),
+        "month": counts(month_start),
+        "on_time_rate": (on_time / denominator) if denominator else None,
+        "on_time": on_time,
+        "denominator": denominator,
+        "open_overdue": open_overdue,
+        "average_days_used": used["used"],
+        "average_legal_limit": used["legal"],
+        "ratings": ratings,
+    }
+
+
+def _average_working_days(qs) -> dict:
+    from ruian.workdays import working_days_between
+
+    rows = list(qs.values("accepted_at", "decided_at", legal=F("legal_limit"))[:2000])
+    if not rows:
+        return {"used": None, "legal": None}
+    used = [
+        working_days_between(timezone.localtime(r["accepted_at"]).date(), timezone.localtime(r["decided_at"]).date())
+        for r in rows
+    ]
+    return {"used": round(sum(used) / len(used), 1), "legal": round(sum(r["legal"] for r in rows) / len(rows), 1)}

@@ -1,0 +1,168 @@
+"""Reads of the catalogs: permission filtering, select_related, and the questions other apps ask."""
+
+import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
+
+from catalogs.models import (
+    ITEM_MODELS,
+    AdjustmentAction,
+    CatalogKind,
+    CatalogVersion,
+    Category,
+    EmpowermentEntry,
+    PowerItem,
+    PrimaryLevel,
+    ServiceItem,
+    TerritorialMatter,
+)
+from catalogs.states import VersionStatus
+from ruian.audit import AuditEntry
+from ruian.permissions import scope_q
+
+PUBLIC_STATUSES = (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED)
+
+
+def versions_for(user):
+    """Versions a user may read: every published or superseded one (they are public), and the drafts of
+    the counties in the user's scope."""
+    return (
+        CatalogVersion.objects.filter(Q(status__in=PUBLIC_STATUSES) | scope_q(user, "county"))
+        .select_related("county")
+        .order_by("county__code", "kind", "-effective_date", "-id")
+    )
+
+
+def public_versions():
+    return CatalogVersion.objects.filter(status__in=PUBLIC_STATUSES).select_related("county")
+
+
+def version_in_force(county, kind: str, on: datetime.date | None = None) -> CatalogVersion | None:
+    """The version of `kind` in force in `county` on `on`: the published (or since superseded) version
+    with the latest effective date not after that day."""
+    on = on or datetime.date.today()
+    return (
+        CatalogVersion.objects.filter(county=county, kind=kind, status__in=PUBLIC_STATUSES, effective_date__lte=on)
+        .order_by("-effective_date", "-id")
+        .first()
+    )
+
+
+def items_of(version_qs, kind: str):
+    model = ITEM_MODELS[kind]
+    qs = model.objects.filter(version__in=version_qs).select_related("version", "version__county")
+    if model is PowerItem:
+        qs = qs.select_related("parent", "department").prefetch_related("townships")
+    return qs
+
+
+def filter_power_items(qs, *, category=None, township=None, text=None, updated_since=None, version=None):
+    if version:
+        qs = qs.filter(version_id=version)
+    if category:
+        qs = qs.filter(category=category)
+    if township is not None:
+        # An item with no townships listed applies to every township of its county.
+        listed = PowerItem.townships.through.objects.filter(poweritem_id=OuterRef("pk"))
+        qs = qs.filter(version__county__code=township.code[:6] + "000000").filter(
+            ~Exists(listed) | Exists(listed.filter(division_id=township.pk))
+        )
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(code__icontains=text) | Q(legal_basis__icontains=text))
+    if updated_since:
+        qs = qs.filter(updated_at__gte=updated_since)
+    return qs
+
+
+def powers_of_township(township, on: datetime.date):
+    """The powers delegated to `township` and not withdrawn, as they stand on `on`: one query.
+
+    Each (township, power) pair's latest empowerment entry on or before the day decides: a grant means
+    the township holds the power, a withdrawal that it does not.
+    """
+    latest = (
+        EmpowermentEntry.objects.filter(township=township, item=OuterRef("pk"), effective_date__lte=on)
+        .order_by("-effective_date", "-id")
+        .values("action")[:1]
+    )
+    return (
+        PowerItem.objects.annotate(empowerment=Subquery(latest))
+        .filter(empowerment=AdjustmentAction.GRANT)
+        .select_related("version", "department")
+        .order_by("category", "code")
+    )
+
+
+def category_summary(version: CatalogVersion) -> list[dict]:
+    """Top-level items of a power list per category (sub-items count with their parent), in the national
+    order, with the total last. One query."""
+    counts = dict(
+        PowerItem.objects.filter(version=version, parent__isnull=True)
+        .values_list("category")
+        .annotate(n=Count("id"))
+        .values_list("category", "n")
+    )
+    rows = [
+        {"category": c.value, "label": str(c.label), "count": counts[c.value]} for c in Category if c.value in counts
+    ]
+    return rows
+
+
+def territorial_summary(version: CatalogVersion) -> dict:
+    """Matters by party: how many the county departments and the townships bear as primary or cooperating."""
+    return TerritorialMatter.objects.filter(version=version).aggregate(
+        total=Count("id"),
+        county_primary=Count("id", filter=Q(primary_level=PrimaryLevel.COUNTY)),
+        county_cooperating=Count("id", filter=~Q(county_cooperating="")),
+        township_primary=Count("id", filter=Q(primary_level=PrimaryLevel.TOWNSHIP)),
+        township_cooperating=Count("id", filter=Q(township_cooperating=True)),
+    )
+
+
+def service_level_summary(version: CatalogVersion) -> dict:
+    return dict(ServiceItem.objects.filter(version=version).values_list("level").annotate(n=Count("id")))
+
+
+def _content(item) -> dict:
+    values = {}
+    for name in type(item).CONTENT_FIELDS:
+        values[name] = getattr(item, name)
+    return values
+
+
+def compare_versions(old: CatalogVersion, new: CatalogVersion) -> dict:
+    """Items added, removed and changed (field by field) from `old` to `new`, matched by code.
+
+    Both versions must be of the same kind. Changes list `{field: [old value, new value]}`.
+    """
+    if old.kind != new.kind:
+        raise ValueError("versions of different kinds cannot be compared")
+    model = ITEM_MODELS[old.kind]
+    related = ["parent"] if model is PowerItem else []
+    before = {i.code: i for i in model.objects.filter(version=old).select_related(*related)}
+    after = {i.code: i for i in model.objects.filter(version=new).select_related(*related)}
+    added = [after[code] for code in sorted(after.keys() - before.keys())]
+    removed = [before[code] for code in sorted(before.keys() - after.keys())]
+    changed = []
+    for code in sorted(before.keys() & after.keys()):
+        a, b = _content(before[code]), _content(after[code])
+        diff = {name: [a[name], b[name]] for name in a if a[name] != b[name]}
+        if diff:
+            changed.append({"code": code, "name": after[code].name, "item": after[code], "changes": diff})
+    return {"added": added, "removed": removed, "changed": changed}
+
+
+def item_history(item) -> dict:
+    """The same item in every version (by lineage) and the audit entries of all of them."""
+    model = type(item)
+    versions = list(model.objects.filter(lineage=item.lineage).select_related("version").order_by("version_id"))
+    entries = AuditEntry.objects.filter(
+        content_type__app_label="catalogs",
+        content_type__model=model._meta.model_name,
+        object_id__in=[str(i.pk) for i in versions],
+    ).select_related("actor")
+    return {"versions": versions, "entries": entries}
+
+
+def kinds() -> list:
+    return list(CatalogKind)
