@@ -242,6 +242,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several workflows have a `status` field with different choices: name each enum after its workflow.
+    # (catalogs adds its own in CatalogsConfig.ready.)
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "approvals.states.Status",
+        "PledgeStatusEnum": "approvals.states.PledgeStatus",
+        "FollowUpStatusEnum": "approvals.states.FollowUpStatus",
+    },
 }
 
 # --- security -------------------------------------------------------------------------------------
