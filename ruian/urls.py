@@ -23,6 +23,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("catalogs/", include(("catalogs.urls", "catalogs"), namespace="catalogs")),
     path("approvals/", include(("approvals.urls", "approvals"), namespace="approvals")),
+    path("grids/", include(("grids.urls", "grids"), namespace="grids")),
+    path("open311/v2/", include("grids.open311.urls")),
     path("api/v1/", include(("ruian.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

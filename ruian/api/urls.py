@@ -15,5 +15,6 @@ urlpatterns = [
     path("calendar/add-working-days/", views.add_working_days, name="add-working-days"),
     path("catalogs/", include(("catalogs.api.urls", "catalogs"), namespace="catalogs")),
     path("approvals/", include(("approvals.api.urls", "approvals"), namespace="approvals")),
+    path("grids/", include(("grids.api.urls", "grids"), namespace="grids")),
     *router.urls,
 ]

@@ -1,0 +1,35 @@
+"""Settings of the grids app, each with a default so the kernel's settings.py need not know about them.
+
+Every value can be set in settings (and so from the environment there); these are local practice, not law.
+"""
+
+from django.conf import settings
+
+
+def _setting(name, default):
+    return getattr(settings, name, default)
+
+
+def sequence_width() -> int:
+    """Digits a grid adds to its community's 12-digit code (2 or 3: 14- or 15-digit grid codes)."""
+    return _setting("GRID_SEQUENCE_WIDTH", 3)
+
+
+def whistle_ack_hours() -> int:
+    """Hours a unit named in a whistle has to acknowledge (报到) before the event goes one level up."""
+    return _setting("GRID_WHISTLE_ACK_HOURS", 2)
+
+
+def duplicate_metres() -> int:
+    """Reports within this distance of an open event of the same category are offered as duplicates."""
+    return _setting("GRID_DUPLICATE_METRES", 150)
+
+
+def assessment_weights() -> dict:
+    """Weights of the monthly grid worker score (they need not sum to 1; the score is normalised)."""
+    return _setting("GRID_ASSESSMENT_WEIGHTS", {"reports": 0.3, "on_time": 0.4, "verification": 0.3})
+
+
+def township_share() -> float:
+    """Least share of a stationed unit's score that the township's assessment carries (Rudong: 50%)."""
+    return _setting("GRID_TOWNSHIP_ASSESSMENT_SHARE", 0.5)

@@ -1,0 +1,982 @@
+"""Every write in the grids app: lock, check, transition, save, audit, and queue follow-ups on commit.
+
+Pages, API views, Open311, imports, the demo and the deadline sweep call these functions and nothing
+else, so no entry point can skip the role check, the transition table, the upward-only rule or the audit.
+
+Clocks (ruian.clocks) per event: `grids.dispatch` (register → dispatch, hours), `grids.handle` (dispatch →
+feedback, the category's unit); per whistle call: `grids.whistle` (acknowledgement, hours). The sweep
+handlers at the end act on clocks that crossed a threshold; the sweep's level column makes a second run a
+no-op, and the one-escalation-per-level constraint guards the escalation itself.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grids import conf
+from grids.models import (
+    DepartmentalGrid,
+    Escalation,
+    EscalationReason,
+    Event,
+    EventCategory,
+    EventGridMove,
+    EventHandover,
+    Grid,
+    GridChange,
+    GridChangeKind,
+    GridKind,
+    GridWorker,
+    Handover,
+    Satisfaction,
+    Source,
+    TimeUnit,
+    Whistle,
+    WhistleCall,
+)
+from grids.selectors import grid_for_point, possible_duplicates
+from grids.states import OPEN_STATUSES, EventStatus, WhistleCallStatus, check_transition
+from ruian import clocks
+from ruian.audit import log_action
+from ruian.divisions import LEVEL_ORDER, Division, Level
+from ruian.notifications import notify
+from ruian.organisations import Organisation, OrgKind
+from ruian.permissions import in_scope
+from ruian.staff import Role, has_role
+
+log = logging.getLogger(__name__)
+
+DISPATCH_CLOCK = "grids.dispatch"
+HANDLE_CLOCK = "grids.handle"
+WHISTLE_CLOCK = "grids.whistle"
+
+
+# --- who may do what --------------------------------------------------------------------------------
+
+
+def _is_admin(user) -> bool:
+    return bool(getattr(user, "is_superuser", False))
+
+
+def can_operate(user, event: Event) -> bool:
+    """A command-centre operator whose scope covers the level that handles the event now.
+
+    A township operator loses the event once it is escalated to the county: the county's code is not
+    under the township's prefix. That is the upward-only rule seen from the lower level.
+    """
+    if _is_admin(user):
+        return True
+    return has_role(user, Role.OPERATOR) and in_scope(user, event.handling_division)
+
+
+def _require_operator(user, event: Event) -> None:
+    if not can_operate(user, event):
+        raise PermissionDenied(_("只有当前处置层级的指挥中心坐席可以办理此事件。"))
+
+
+def organisation_of(user) -> Organisation | None:
+    profile = getattr(user, "staff", None)
+    return profile.organisation if profile is not None else None
+
+
+def _require_unit_member(user, event: Event) -> None:
+    if _is_admin(user):
+        return
+    if event.unit_id is None or organisation_of(user) != event.unit:
+        raise PermissionDenied(_("只有责任单位的工作人员可以办理此步骤。"))
+
+
+def _require_grid_worker(user, event: Event) -> None:
+    """The grid worker verifies: a grid worker of the event's township (the grid's own worker in practice)."""
+    if _is_admin(user):
+        return
+    if not (has_role(user, Role.GRID_WORKER) and in_scope(user, event.division)):
+        raise PermissionDenied(_("只有本镇(街道)的网格员可以核查事件。"))
+
+
+def _operators_of(division: Division):
+    return get_user_model().objects.filter(
+        groups__name=Role.OPERATOR,
+        is_active=True,
+        staff__organisation__kind=OrgKind.COMMAND_CENTRE,
+        staff__organisation__division=division,
+    )
+
+
+def _staff_of(organisation: Organisation):
+    return get_user_model().objects.filter(staff__organisation=organisation, is_active=True)
+
+
+def _event_link(event: Event) -> str:
+    return f"/grids/events/{event.pk}/"
+
+
+def _lock(event: Event) -> Event:
+    return (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("handling_division__parent", "division", "category")
+        .get(pk=event.pk)
+    )
+
+
+def _move(event: Event, target: str, *, actor, action: str, reason: str = "", data=None, fields=()) -> None:
+    check_transition(event.status, target)
+    old = event.status
+    event.status = target
+    event.save(update_fields=["status", "updated_at", *fields])
+    log_action(
+        f"grids.event.{action}", actor=actor, obj=event, from_state=old, to_state=target, reason=reason, data=data
+    )
+
+
+# --- grids ------------------------------------------------------------------------------------------
+
+
+def _require_grid_admin(actor, division: Division) -> None:
+    if actor is None or _is_admin(actor):
+        return  # None: the demo loader and management commands
+    if not (has_role(actor, Role.OPERATOR) and in_scope(actor, division)):
+        raise PermissionDenied(_("只有本镇(街道)指挥中心可以维护网格。"))
+
+
+def _next_sequence(division: Division) -> int:
+    current = Grid.objects.filter(division=division).aggregate(top=Max("sequence"))["top"] or 0
+    if current + 1 >= 10 ** conf.sequence_width():
+        raise ValidationError(_("%(division)s 的网格序号已用完。"), params={"division": division}, code="grid_sequence")
+    return current + 1
+
+
+@transaction.atomic
+def create_grid(
+    *,
+    division: Division,
+    name: str,
+    boundary: dict,
+    kind: str = GridKind.COMPREHENSIVE,
+    dedicated_type: str = "",
+    households: int = 0,
+    population: int = 0,
+    sequence: int | None = None,
+    actor=None,
+) -> Grid:
+    _require_grid_admin(actor, division)
+    # Lock the division so two concurrent creations do not take the same sequence number.
+    Division.objects.select_for_update().get(pk=division.pk)
+    grid = Grid(
+        division=division,
+        name=name,
+        kind=kind,
+        dedicated_type=dedicated_type,
+        households=households,
+        population=population,
+        sequence=sequence or _next_sequence(division),
+    )
+    grid.set_boundary(boundary)
+    grid.full_clean(exclude=["code"])
+    grid.save()
+    log_action("grids.grid.created", actor=actor, obj=grid, data={"code": grid.code, "kind": kind})
+    return grid
+
+
+@transaction.atomic
+def update_grid(*, grid: Grid, actor=None, boundary: dict | None = None, **fields) -> Grid:
+    grid = Grid.objects.select_for_update().get(pk=grid.pk)
+    _require_grid_admin(actor, grid.division)
+    allowed = {"name", "households", "population", "dedicated_type", "kind"}
+    unknown = set(fields) - allowed
+    if unknown:
+        raise ValidationError(_("不能修改字段: %(fields)s"), params={"fields": ", ".join(sorted(unknown))})
+    for name, value in fields.items():
+        setattr(grid, name, value)
+    if boundary is not None:
+        grid.set_boundary(boundary)
+    grid.full_clean(exclude=["code"])
+    grid.save()
+    log_action("grids.grid.updated", actor=actor, obj=grid, data={k: str(v) for k, v in fields.items()})
+    return grid
+
+
+@transaction.atomic
+def add_grid_worker(*, grid: Grid, name: str, phone: str, employment: str, user=None, actor=None) -> GridWorker:
+    _require_grid_admin(actor, grid.division)
+    worker, created = GridWorker.objects.update_or_create(
+        grid=grid, name=name, phone=phone, defaults={"employment": employment, "user": user, "is_active": True}
+    )
+    worker.full_clean()
+    log_action("grids.worker.added" if created else "grids.worker.updated", actor=actor, obj=worker)
+    return worker
+
+
+@transaction.atomic
+def record_departmental_grid(*, department: str, code: str, name: str, merged_into: Grid, actor=None):
+    """Record an old departmental grid (党建、综治、城管 ...) and the comprehensive grid that replaced it."""
+    _require_grid_admin(actor, merged_into.division)
+    if merged_into.kind != GridKind.COMPREHENSIVE:
+        raise ValidationError(_("条线网格只能并入综合网格。"), code="merge_target")
+    old, _created = DepartmentalGrid.objects.update_or_create(
+        department=department, code=code, defaults={"name": name, "merged_into": merged_into}
+    )
+    old.full_clean()
+    log_action("grids.departmental_grid.merged", actor=actor, obj=old, to_state=merged_into.code)
+    return old
+
+
+def _retire(grids: list[Grid], successor_for, change: GridChange, actor) -> None:
+    """Retire grids; their open events, workers and departmental grids follow to the successor."""
+    for old in grids:
+        successor = successor_for(old)
+        old.is_active = False
+        old.successor = successor
+        old.save(update_fields=["is_active", "successor", "updated_at"])
+        for event in Event.objects.select_for_update().filter(grid=old, status__in=OPEN_STATUSES):
+            target = successor_for(old, event)
+            EventGridMove.objects.create(event=event, from_grid=old, to_grid=target, change=change)
+            event.grid = target
+            event.save(update_fields=["grid", "updated_at"])
+            log_action("grids.event.grid_changed", actor=actor, obj=event, from_state=old.code, to_state=target.code)
+        GridWorker.objects.filter(grid=old).update(grid=successor)
+        DepartmentalGrid.objects.filter(merged_into=old).update(merged_into=successor)
+
+
+@transaction.atomic
+def merge_grids(*, grids: list[Grid], name: str, actor=None, reason: str = "") -> Grid:
+    """Merge grids of one village or community into a new comprehensive grid (its boundary is the union)."""
+    from shapely.geometry import mapping, shape
+    from shapely.ops import unary_union
+
+    grids = list(Grid.objects.select_for_update().filter(pk__in=[g.pk for g in grids]).order_by("pk"))
+    if len(grids) < 2:
+        raise ValidationError(_("合并至少需要两个网格。"), code="merge_count")
+    if len({g.division_id for g in grids}) != 1 or not all(g.is_active for g in grids):
+        raise ValidationError(_("只能合并同一村(社区)内在用的网格。"), code="merge_division")
+    division = grids[0].division
+    union = unary_union([shape(g.boundary) for g in grids])
+    merged = create_grid(
+        division=division,
+        name=name,
+        boundary=mapping(union),
+        households=sum(g.households for g in grids),
+        population=sum(g.population for g in grids),
+        actor=actor,
+    )
+    change = GridChange.objects.create(kind=GridChangeKind.MERGE, reason=reason, actor=_user_or_none(actor))
+    change.retired.set(grids)
+    change.resulting.set([merged])
+    _retire(grids, lambda old, event=None: merged, change, actor)
+    log_action(
+        "grids.grid.merged",
+        actor=actor,
+        obj=merged,
+        reason=reason,
+        data={"retired": [g.code for g in grids], "change": change.pk},
+    )
+    return merged
+
+
+@transaction.atomic
+def split_grid(*, grid: Grid, parts: list[dict], actor=None, reason: str = "") -> list[Grid]:
+    """Split a grid into parts (each a dict of name, boundary, households, population).
+
+    Open events go to the part that holds their point (the first part when none does).
+    """
+    from shapely.geometry import Point, shape
+
+    grid = Grid.objects.select_for_update().get(pk=grid.pk)
+    if not grid.is_active:
+        raise ValidationError(_("该网格已撤销。"), code="grid_retired")
+    if len(parts) < 2:
+        raise ValidationError(_("拆分至少需要两个部分。"), code="split_count")
+    new = [
+        create_grid(division=grid.division, actor=actor, kind=grid.kind, dedicated_type=grid.dedicated_type, **p)
+        for p in parts
+    ]
+    shapes = [(g, shape(g.boundary)) for g in new]
+
+    def successor_for(old, event=None):
+        if event is not None:
+            point = Point(event.lng, event.lat)
+            for part, geometry in shapes:
+                if geometry.covers(point):
+                    return part
+        return new[0]
+
+    change = GridChange.objects.create(kind=GridChangeKind.SPLIT, reason=reason, actor=_user_or_none(actor))
+    change.retired.set([grid])
+    change.resulting.set(new)
+    _retire([grid], successor_for, change, actor)
+    log_action(
+        "grids.grid.split",
+        actor=actor,
+        obj=grid,
+        reason=reason,
+        data={"parts": [g.code for g in new], "change": change.pk},
+    )
+    return new
+
+
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _user_or_none(actor):
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
+# --- events -----------------------------------------------------------------------------------------
+
+
+def _number(event: Event) -> str:
+    return f"SJ{timezone.localdate(event.reported_at):%Y%m%d}{event.pk:08d}"
+
+
+@transaction.atomic
+def report_event(
+    *,
+    category: EventCategory,
+    lng: float,
+    lat: float,
+    description: str,
+    source: str,
+    actor=None,
+    address: str = "",
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    photos=(),
+) -> tuple[Event, list[Event]]:
+    """Report an event at a point; the point finds its grid. Returns the event and possible duplicates."""
+    if not category.is_active:
+        raise _field_error("category", _("事件类别“%(name)s”已停用。") % {"name": category.name}, "category_inactive")
+    if source in (Source.GRID_WORKER, Source.HOTLINE) and not (
+        _is_admin(actor) or has_role(actor, Role.GRID_WORKER, Role.OPERATOR)
+    ):
+        raise PermissionDenied(_("只有网格员或指挥中心坐席可以以此来源上报。"))
+    if not description.strip():
+        raise ValidationError({"description": _("请描述事件。")})
+    grid = grid_for_point(lng, lat)
+    if grid is None:
+        raise _field_error(
+            "location",
+            _("位置(经度 %(lng)s,纬度 %(lat)s)不在任何网格之内。") % {"lng": lng, "lat": lat},
+            "outside_grids",
+        )
+    if actor is not None and getattr(actor, "is_authenticated", False) and source != Source.OPEN311:
+        if not in_scope(actor, grid.division):
+            raise PermissionDenied(_("该位置不在您的辖区之内。"))
+    township = grid.division.township
+    duplicates = possible_duplicates(category=category, lng=lng, lat=lat)
+    event = Event.objects.create(
+        number=f"tmp-{uuid.uuid4().hex[:16]}",  # replaced below, once the id is known
+        category=category,
+        grid=grid,
+        division=grid.division,
+        handling_division=township,
+        description=description.strip(),
+        address=address,
+        lng=lng,
+        lat=lat,
+        source=source,
+        reporter=_user_or_none(actor),
+        reporter_name=reporter_name,
+        reporter_phone=reporter_phone,
+    )
+    event.number = _number(event)
+    event.save(update_fields=["number"])
+    log_action(
+        "grids.event.reported",
+        actor=actor,
+        obj=event,
+        to_state=EventStatus.REPORTED,
+        data={"grid": grid.code, "source": source, "possible_duplicates": [d.number for d in duplicates]},
+    )
+    if photos:
+        from ruian.attachments import attach_file
+
+        for photo in photos:
+            attach_file(obj=event, upload=photo, actor=actor, description=_("现场照片"))
+    operators = list(_operators_of(township))
+    transaction.on_commit(
+        lambda: notify(
+            operators, title=_("新事件待立案: %(number)s") % {"number": event.number}, link=_event_link(event)
+        )
+    )
+    return event, duplicates
+
+
+@transaction.atomic
+def register_event(*, event: Event, actor) -> Event:
+    """立案: the command centre accepts the event as a matter for the grid; the dispatch clock starts."""
+    event = _lock(event)
+    _require_operator(actor, event)
+    event.registered_at = timezone.now()
+    _move(event, EventStatus.REGISTERED, actor=actor, action="registered", fields=["registered_at"])
+    clocks.start_clock(
+        event,
+        DISPATCH_CLOCK,
+        start=event.registered_at,
+        unit=clocks.Unit.HOURS,
+        amount=event.category.dispatch_limit_hours,
+        division=event.handling_division,
+    )
+    return event
+
+
+@transaction.atomic
+def reject_event(*, event: Event, actor, reason: str, duplicate_of: Event | None = None) -> Event:
+    """不予立案: not a grid matter, or a duplicate of an open event (which then carries on alone)."""
+    event = _lock(event)
+    _require_operator(actor, event)
+    if not reason.strip():
+        raise _field_error("reason", _("不予立案必须说明理由。"), "reason_missing")
+    if duplicate_of is not None and (duplicate_of.pk == event.pk or not duplicate_of.is_open):
+        raise ValidationError({"duplicate_of": _("只能标记为另一件未结事件的重复。")})
+    event.duplicate_of = duplicate_of
+    event.last_reason = reason
+    event.closed_at = timezone.now()
+    _move(
+        event,
+        EventStatus.REJECTED,
+        actor=actor,
+        action="rejected",
+        reason=reason,
+        fields=["duplicate_of", "last_reason", "closed_at"],
+    )
+    return event
+
+
+def _territorial_department(event: Event) -> Organisation | None | bool:
+    """What the county's published territorial-management list (属地管理清单) says for the category's matter:
+    the county department that bears the primary responsibility, False when the township does, None when
+    the list does not name the matter (or the catalogs app has no such list)."""
+    from django.apps import apps
+    from django.core.exceptions import FieldError
+
+    code = event.category.territorial_matter_code
+    county = event.division.parent.parent if event.division.parent else None
+    if not code or county is None:
+        return None
+    try:
+        model = apps.get_model("catalogs", "TerritorialMatter")
+        matter = model.objects.filter(code=code, version__status="published", version__county=county).first()
+    except (LookupError, FieldError):
+        return None
+    if matter is None:
+        return None
+    if getattr(matter, "primary_level", "county") == "township":
+        return False
+    return Organisation.objects.filter(
+        division=county, kind=OrgKind.COUNTY_DEPARTMENT, name=getattr(matter, "county_department", ""), is_active=True
+    ).first()
+
+
+def suggested_unit(event: Event) -> Organisation | None:
+    """The unit to dispatch to by default, if one is named.
+
+    The territorial-management list decides first where it names the category's matter: a county-primary
+    matter goes to that county department. Otherwise the category's defaults: at township level the
+    township's unit of the category's kind or the stationed unit of the named county department; at county
+    level and above the named county department.
+    """
+    category = event.category
+    level = event.handling_division
+    territorial = _territorial_department(event)
+    if isinstance(territorial, Organisation):
+        return territorial
+    if level.level == Level.TOWNSHIP:
+        qs = Organisation.objects.filter(division=level, is_active=True)
+        if category.default_department:
+            unit = qs.filter(
+                kind=OrgKind.STATIONED_UNIT, home_department__short_code=category.default_department
+            ).first()
+            if unit:
+                return unit
+        if category.default_unit_kind:
+            return qs.filter(kind=category.default_unit_kind).first()
+    if category.default_department:
+        return Organisation.objects.filter(
+            division__code__startswith=level.prefix,
+            kind=OrgKind.COUNTY_DEPARTMENT,
+            short_code=category.default_department,
+        ).first()
+    return None
+
+
+def _check_unit(event: Event, unit: Organisation) -> None:
+    """The unit must exist at the event's level or above: a higher level never hands an event back down."""
+    if unit is None or not unit.is_active:
+        raise _field_error("unit", _("责任单位不存在或已停用。"), "unit_missing")
+    if unit.kind in (OrgKind.WINDOW, OrgKind.SERVICE_CENTRE, OrgKind.PROXY_POINT, OrgKind.COMMAND_CENTRE):
+        raise _field_error("unit", _("“%(unit)s”不是可派遣的责任单位。") % {"unit": unit}, "unit_kind")
+    handling = event.handling_division
+    unit_level = unit.division.level
+    if LEVEL_ORDER.index(unit_level) < LEVEL_ORDER.index(handling.level):
+        raise _field_error(
+            "unit",
+            _("事件已上提到%(level)s,不得再转交下级单位处置。") % {"level": handling.get_level_display()},
+            "downward_dispatch",
+        )
+    if not unit.division.code.startswith(handling.prefix) and not handling.code.startswith(unit.division.prefix):
+        raise _field_error("unit", _("责任单位不在事件所在辖区。"), "unit_scope")
+
+
+@transaction.atomic
+def dispatch_event(*, event: Event, unit: Organisation, actor, note: str = "") -> Event:
+    """派遣 (and re-dispatch after a send-back) to a responsible unit; the handling clock starts."""
+    event = _lock(event)
+    _require_operator(actor, event)
+    _check_unit(event, unit)
+    redispatch = event.status == EventStatus.SENT_BACK
+    event.unit = unit
+    event.dispatched_at = timezone.now()
+    event.last_reason = note
+    _move(
+        event,
+        EventStatus.DISPATCHED,
+        actor=actor,
+        action="redispatched" if redispatch else "dispatched",
+        reason=note,
+        data={"unit": unit.pk, "unit_name": unit.name},
+        fields=["unit", "dispatched_at", "last_reason"],
+    )
+    clocks.stop_clock(event, DISPATCH_CLOCK)
+    category = event.category
+    clocks.start_clock(
+        event,
+        HANDLE_CLOCK,
+        start=event.dispatched_at,
+        unit=clocks.Unit.WORKING_DAYS if category.handle_unit == TimeUnit.WORKING_DAYS else clocks.Unit.HOURS,
+        amount=category.handle_limit,
+        division=event.handling_division,
+    )
+    staff = list(_staff_of(unit))
+    transaction.on_commit(
+        lambda: notify(staff, title=_("派遣事件: %(number)s") % {"number": event.number}, link=_event_link(event))
+    )
+    return event
+
+
+@transaction.atomic
+def accept_event(*, event: Event, actor) -> Event:
+    """签收: the responsible unit takes the event on."""
+    event = _lock(event)
+    _require_unit_member(actor, event)
+    _move(event, EventStatus.HANDLING, actor=actor, action="accepted")
+    return event
+
+
+@transaction.atomic
+def send_back_event(*, event: Event, actor, reason: str) -> Event:
+    """退回: the unit says the event is not theirs, with reasons; the operator re-dispatches it."""
+    event = _lock(event)
+    _require_unit_member(actor, event)
+    if not reason.strip():
+        raise _field_error("reason", _("退回必须说明理由。"), "reason_missing")
+    event.last_reason = reason
+    _move(event, EventStatus.SENT_BACK, actor=actor, action="sent_back", reason=reason, fields=["last_reason"])
+    clocks.stop_clock(event, HANDLE_CLOCK)
+    # The operator must re-dispatch within the category's dispatch limit again.
+    clocks.start_clock(
+        event,
+        DISPATCH_CLOCK,
+        start=timezone.now(),
+        unit=clocks.Unit.HOURS,
+        amount=event.category.dispatch_limit_hours,
+        division=event.handling_division,
+    )
+    operators = list(_operators_of(event.handling_division))
+    transaction.on_commit(
+        lambda: notify(operators, title=_("事件被退回: %(number)s") % {"number": event.number}, body=reason)
+    )
+    return event
+
+
+@transaction.atomic
+def feed_back_event(*, event: Event, actor, result: str) -> Event:
+    """反馈: the unit reports what it did; the handling clock stops and the grid worker verifies."""
+    event = _lock(event)
+    _require_unit_member(actor, event)
+    if not result.strip():
+        raise ValidationError({"result": _("请填写处置结果。")})
+    clock = clocks.stop_clock(event, HANDLE_CLOCK)
+    event.result = result
+    event.fed_back_at = timezone.now()
+    if clock is not None:
+        event.handled_on_time = event.fed_back_at <= clock.due_at
+    _move(
+        event,
+        EventStatus.FED_BACK,
+        actor=actor,
+        action="fed_back",
+        reason=result,
+        fields=["result", "fed_back_at", "handled_on_time"],
+    )
+    return event
+
+
+@transaction.atomic
+def verify_event(*, event: Event, actor, ok: bool, note: str = "") -> Event:
+    """核查 by the grid worker on the spot: solved → verified; not solved → back to the unit."""
+    event = _lock(event)
+    _require_grid_worker(actor, event)
+    event.verified_ok = ok
+    event.last_reason = note
+    if ok:
+        _move(
+            event,
+            EventStatus.VERIFIED,
+            actor=actor,
+            action="verified",
+            reason=note,
+            fields=["verified_ok", "last_reason"],
+        )
+    else:
+        if not note.strip():
+            raise ValidationError({"note": _("核查不通过必须说明原因。")})
+        _move(
+            event,
+            EventStatus.HANDLING,
+            actor=actor,
+            action="verify_failed",
+            reason=note,
+            fields=["verified_ok", "last_reason"],
+        )
+    return event
+
+
+@transaction.atomic
+def close_event(*, event: Event, actor) -> Event:
+    event = _lock(event)
+    _require_operator(actor, event)
+    event.closed_at = timezone.now()
+    _move(event, EventStatus.CLOSED, actor=actor, action="closed", fields=["closed_at"])
+    # Units called by a whistle stay until the event is solved; now they may leave.
+    WhistleCall.objects.filter(whistle__event=event, status=WhistleCallStatus.REPORTED).update(
+        status=WhistleCallStatus.RELEASED
+    )
+    for call in WhistleCall.objects.filter(whistle__event=event, status=WhistleCallStatus.WAITING):
+        clocks.stop_clock(call, WHISTLE_CLOCK)
+        call.status = WhistleCallStatus.RELEASED
+        call.save(update_fields=["status"])
+    Whistle.objects.filter(event=event, is_open=True).update(is_open=False, updated_at=timezone.now())
+    return event
+
+
+@transaction.atomic
+def evaluate_event(*, event: Event, actor, satisfaction: int, note: str = "") -> Event:
+    event = _lock(event)
+    _require_operator(actor, event)
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError({"satisfaction": _("评价必须是 1-5。")})
+    event.satisfaction = satisfaction
+    _move(event, EventStatus.EVALUATED, actor=actor, action="evaluated", reason=note, fields=["satisfaction"])
+    return event
+
+
+# --- escalation: one way, upward ------------------------------------------------------------------
+
+
+def _escalate_locked(
+    event: Event, *, reason: str, actor=None, note: str = "", whistle_call=None, crossed=None, operators=None
+) -> Escalation | None:
+    """Move a locked event one level up the division tree. None when it is already at the top.
+
+    From the sweep, `crossed` is the clock that ran out and `operators` a cache of each level's operators.
+    """
+    current = event.handling_division
+    target = current.parent
+    if target is None:
+        log.warning("event %s cannot go above %s", event.number, current)
+        return None
+    try:
+        with transaction.atomic():
+            escalation = Escalation.objects.create(
+                event=event,
+                from_division=current,
+                to_division=target,
+                reason=reason,
+                note=note,
+                actor=_user_or_none(actor),
+                whistle_call=whistle_call,
+            )
+    except IntegrityError:
+        return None  # already escalated into that level: a rerun of the same sweep
+    event.handling_division = target
+    event.save(update_fields=["handling_division", "updated_at"])
+    log_action(
+        "grids.event.escalated",
+        actor=actor,
+        obj=event,
+        from_state=current.level,
+        to_state=target.level,
+        reason=note or reason,
+        data={"from": current.code, "to": target.code, "reason": reason},
+    )
+    # The clock that is running follows the event up, so the higher level gets a fresh limit. From the sweep it
+    # counts from the moment the lower level's limit ran out, so a late sweep does not give extra time.
+    running = (
+        [crossed] if crossed is not None else [clocks.open_clock(event, k) for k in (DISPATCH_CLOCK, HANDLE_CLOCK)]
+    )
+    for clock in running:
+        if clock is not None and clock.kind in (DISPATCH_CLOCK, HANDLE_CLOCK):
+            start = clock.due_at if crossed is not None else timezone.now()
+            clocks.start_clock(event, clock.kind, start=start, unit=clock.unit, amount=clock.amount, division=target)
+    if operators is None:
+        operators = {}
+    if target.pk not in operators:
+        operators[target.pk] = list(_operators_of(target))
+    notify(
+        operators[target.pk],
+        title=_("事件上提: %(number)s") % {"number": event.number},
+        body=EscalationReason(reason).label,
+        link=_event_link(event),
+        key=f"grids.escalation.{escalation.pk}",
+    )
+    return escalation
+
+
+@transaction.atomic
+def escalate_event(*, event: Event, actor, to_division: Division | None = None, note: str = "") -> Escalation:
+    """上提 by an operator: only to the level directly above. Downward moves are refused, always."""
+    event = _lock(event)
+    _require_operator(actor, event)
+    if not event.is_open:
+        raise ValidationError(_("已办结的事件不能上提。"), code="event_closed")
+    current = event.handling_division
+    if to_division is not None:
+        if LEVEL_ORDER.index(to_division.level) <= LEVEL_ORDER.index(current.level):
+            raise _field_error(
+                "to_division",
+                _("只能向上一级上提,不能下转或平转(当前在%(level)s)。") % {"level": current.get_level_display()},
+                "downward_escalation",
+            )
+        if to_division != current.parent:
+            raise _field_error("to_division", _("只能逐级上提到直接上级。"), "skip_escalation")
+    escalation = _escalate_locked(event, reason=EscalationReason.MANUAL, actor=actor, note=note)
+    if escalation is None:
+        raise ValidationError(_("没有更高的层级可以上提。"), code="top_level")
+    return escalation
+
+
+# --- whistle and report (吹哨报到) ------------------------------------------------------------------
+
+
+@transaction.atomic
+def blow_whistle(*, event: Event, organisations: list[Organisation], actor, reason: str) -> Whistle:
+    """The operator names the units that must come (1+4+N); each must acknowledge within the limit."""
+    event = _lock(event)
+    _require_operator(actor, event)
+    if not event.is_open or event.status == EventStatus.REPORTED:
+        raise ValidationError(_("只能对已立案、未结案的事件吹哨。"), code="whistle_state")
+    if not organisations:
+        raise ValidationError({"organisations": _("请选择需要报到的单位。")})
+    if not reason.strip():
+        raise ValidationError({"reason": _("请说明吹哨事由。")})
+    for organisation in organisations:
+        _check_unit(event, organisation)
+    whistle = Whistle.objects.create(event=event, blown_by=_user_or_none(actor), reason=reason)
+    now = timezone.now()
+    for organisation in {o.pk: o for o in organisations}.values():
+        call = WhistleCall.objects.create(whistle=whistle, organisation=organisation)
+        clocks.start_clock(
+            call,
+            WHISTLE_CLOCK,
+            start=now,
+            unit=clocks.Unit.HOURS,
+            amount=conf.whistle_ack_hours(),
+            division=event.handling_division,
+        )
+        staff = list(_staff_of(organisation))
+        transaction.on_commit(
+            lambda staff=staff: notify(
+                staff,
+                title=_("吹哨报到: %(number)s") % {"number": event.number},
+                body=reason,
+                link=_event_link(event),
+            )
+        )
+    log_action(
+        "grids.whistle.blown",
+        actor=actor,
+        obj=event,
+        reason=reason,
+        data={"whistle": whistle.pk, "organisations": [o.pk for o in organisations]},
+    )
+    Event.objects.filter(pk=event.pk).update(updated_at=now)
+    return whistle
+
+
+@transaction.atomic
+def acknowledge_whistle(*, call: WhistleCall, actor, note: str = "") -> WhistleCall:
+    """报到: the unit acknowledges and stays on the event until it is closed."""
+    call = WhistleCall.objects.select_for_update().select_related("whistle__event", "organisation").get(pk=call.pk)
+    if not (_is_admin(actor) or organisation_of(actor) == call.organisation):
+        raise PermissionDenied(_("只有被点名的单位可以报到。"))
+    if call.status != WhistleCallStatus.WAITING:
+        raise ValidationError(_("该单位已报到或已超时上提(%(status)s)。") % {"status": call.get_status_display()})
+    clocks.stop_clock(call, WHISTLE_CLOCK)
+    call.status = WhistleCallStatus.REPORTED
+    call.acknowledged_at = timezone.now()
+    call.acknowledged_by = actor
+    call.note = note
+    call.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "note"])
+    Whistle.objects.filter(pk=call.whistle_id).update(updated_at=timezone.now())
+    log_action(
+        "grids.whistle.acknowledged",
+        actor=actor,
+        obj=call.whistle.event,
+        from_state=WhistleCallStatus.WAITING,
+        to_state=WhistleCallStatus.REPORTED,
+        data={"whistle": call.whistle_id, "organisation": call.organisation_id},
+    )
+    return call
+
+
+# --- hand-over to enforcement and approvals -------------------------------------------------------
+
+# kind -> receiver(event, handover) returning (app label, model name, object id) of what it created.
+_handover_receivers: dict[str, Callable] = {}
+
+
+def register_handover_receiver(kind: str):
+    """Extension point for the enforcement app (kind "enforcement": create a lead) and the approvals app
+    (kind "service": create a service request). Register in the receiving app's `ready()`; the receiver
+    runs after the hand-over commits, in its own transaction, and returns (app, model, id)."""
+
+    def decorator(fn):
+        _handover_receivers[kind] = fn
+        return fn
+
+    return decorator
+
+
+@transaction.atomic
+def hand_over_event(*, event: Event, actor, kind: str | None = None, note: str = "") -> EventHandover:
+    """A violation becomes an enforcement lead; a service need becomes an approval/service request.
+
+    A violation is dispatched to the township's enforcement squad at the same time, so the event's own
+    flow (feedback, verification, closure) carries on while the squad works the lead.
+    """
+    event = _lock(event)
+    _require_operator(actor, event)
+    kind = kind or event.category.handover
+    if kind not in (Handover.ENFORCEMENT, Handover.SERVICE):
+        raise ValidationError({"kind": _("移交类型必须是 enforcement 或 service。")})
+    if event.status not in (EventStatus.REGISTERED, EventStatus.SENT_BACK):
+        raise ValidationError(_("只有已立案待派遣的事件可以移交。"), code="handover_state")
+    if EventHandover.objects.filter(event=event).exists():
+        raise ValidationError(_("该事件已经移交。"), code="handover_twice")
+    handover = EventHandover.objects.create(event=event, kind=kind, note=note)
+    event.handover = kind
+    event.save(update_fields=["handover", "updated_at"])
+    log_action(
+        "grids.event.handed_over", actor=actor, obj=event, to_state=kind, reason=note, data={"handover": handover.pk}
+    )
+    if kind == Handover.ENFORCEMENT:
+        squad = Organisation.objects.filter(
+            division=event.handling_division, kind=OrgKind.ENFORCEMENT_SQUAD, is_active=True
+        ).first()
+        if squad is not None:
+            dispatch_event(event=event, unit=squad, actor=actor, note=_("违法行为移交综合执法"))
+    transaction.on_commit(lambda: deliver_handover(handover.pk))
+    return handover
+
+
+def deliver_handover(handover_id: int) -> bool:
+    """Give a pending hand-over to the receiving app's receiver, if one is registered; idempotent."""
+    with transaction.atomic():
+        handover = EventHandover.objects.select_for_update().select_related("event").get(pk=handover_id)
+        receiver = _handover_receivers.get(handover.kind)
+        if handover.status != EventHandover.Status.PENDING or receiver is None:
+            return False
+        app, model, object_id = receiver(handover.event, handover)
+        handover.target_app, handover.target_model, handover.target_id = app, model, str(object_id)
+        handover.status = EventHandover.Status.RECEIVED
+        handover.received_at = timezone.now()
+        handover.save()
+        log_action("grids.event.handover_received", obj=handover.event, to_state=f"{app}.{model}:{object_id}")
+        return True
+
+
+# --- the sweep: what happens when a clock crosses a threshold -----------------------------------
+
+
+def _events_of(deadline_ids: list[int]):
+    """The events the clocks time, locked, each with the clock that crossed (`crossed_clock`)."""
+    crossed = {clock.object_id: clock for clock in clocks.Deadline.objects.filter(pk__in=deadline_ids)}
+    events = (
+        Event.objects.select_for_update(of=("self",))
+        .select_related("handling_division__parent", "category")
+        .filter(pk__in=list(crossed))
+        .order_by("pk")
+    )
+    for event in events:
+        event.crossed_clock = crossed[event.pk]
+        yield event
+
+
+def _overdue_handler(reason: str, label: str):
+    def handler(deadline_ids: list[int], level: int) -> None:
+        operators: dict[int, list] = {}
+        for event in _events_of(deadline_ids):
+            if not event.is_open:
+                continue
+            if level == clocks.Level.YELLOW:
+                notify(
+                    list(_operators_of(event.handling_division)),
+                    title=_("%(label)s即将超时: %(number)s") % {"label": label, "number": event.number},
+                    link=_event_link(event),
+                    key=f"{reason}.yellow.{event.pk}.{event.handling_division_id}",
+                )
+            else:
+                _escalate_locked(event, reason=reason, note=label, crossed=event.crossed_clock, operators=operators)
+
+    return handler
+
+
+handle_dispatch_clock = _overdue_handler(EscalationReason.DISPATCH_OVERDUE, "派遣")
+handle_handle_clock = _overdue_handler(EscalationReason.HANDLE_OVERDUE, "处置")
+
+
+def handle_whistle_clock(deadline_ids: list[int], level: int) -> None:
+    """Unanswered whistle calls: remind at yellow; when overdue mark them and move each event up once."""
+    call_ids = clocks.Deadline.objects.filter(pk__in=deadline_ids).values_list("object_id", flat=True)
+    calls = (
+        WhistleCall.objects.select_for_update(of=("self",))
+        .select_related("organisation", "whistle")
+        .filter(pk__in=list(call_ids), status=WhistleCallStatus.WAITING)
+        .order_by("pk")
+    )
+    if level == clocks.Level.YELLOW:
+        for call in calls:
+            notify(
+                list(_staff_of(call.organisation)),
+                title=_("吹哨报到即将超时"),
+                link=f"/grids/whistles/{call.whistle_id}/",
+                key=f"grids.whistle.yellow.{call.pk}",
+            )
+        return
+    by_event: dict[int, list[WhistleCall]] = {}
+    for call in calls:
+        by_event.setdefault(call.whistle.event_id, []).append(call)
+    for event_id, event_calls in by_event.items():
+        event = _lock(Event(pk=event_id))
+        for call in event_calls:
+            call.status = WhistleCallStatus.ESCALATED
+            call.save(update_fields=["status"])
+        Whistle.objects.filter(pk__in={c.whistle_id for c in event_calls}).update(updated_at=timezone.now())
+        if event.is_open:
+            names = "、".join(c.organisation.name for c in event_calls)
+            # Several units missing the same whistle still move the event up one level, not several.
+            _escalate_locked(event, reason=EscalationReason.WHISTLE_UNANSWERED, note=names, whistle_call=event_calls[0])
+
+
+def register_sweep_handlers() -> None:
+    clocks.register_handler(DISPATCH_CLOCK)(handle_dispatch_clock)
+    clocks.register_handler(HANDLE_CLOCK)(handle_handle_clock)
+    clocks.register_handler(WHISTLE_CLOCK)(handle_whistle_clock)
