@@ -24,6 +24,7 @@ urlpatterns = [
     path("catalogs/", include(("catalogs.urls", "catalogs"), namespace="catalogs")),
     path("approvals/", include(("approvals.urls", "approvals"), namespace="approvals")),
     path("grids/", include(("grids.urls", "grids"), namespace="grids")),
+    path("enforcement/", include(("enforcement.urls", "enforcement"), namespace="enforcement")),
     path("open311/v2/", include("grids.open311.urls")),
     path("api/v1/", include(("ruian.api.urls", "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -16,5 +16,6 @@ urlpatterns = [
     path("catalogs/", include(("catalogs.api.urls", "catalogs"), namespace="catalogs")),
     path("approvals/", include(("approvals.api.urls", "approvals"), namespace="approvals")),
     path("grids/", include(("grids.api.urls", "grids"), namespace="grids")),
+    path("enforcement/", include(("enforcement.api.urls", "enforcement"), namespace="enforcement")),
     *router.urls,
 ]

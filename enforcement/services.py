@@ -1,0 +1,1673 @@
+"""Every write of the enforcement app: lock, check, transition, save, audit, then follow-ups on commit.
+
+Views, API views, the demo and the deadline sweep all call these functions, so no entry point can skip a
+legal check or the audit. Each service re-reads its row with `select_for_update`: when two leaders act on
+the same case at once, the second waits for the first, then finds the case moved on and is told so
+(`IllegalTransition`), instead of acting on a stale state.
+"""
+
+import datetime
+import random
+import uuid
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalogs.models import Category
+from catalogs.selectors import powers_of_township
+from enforcement import rules
+from enforcement.conf import setting
+from enforcement.masking import mask_id_number, mask_name, mask_phone
+from enforcement.models import (
+    Case,
+    CaseOfficer,
+    CollectiveDiscussion,
+    CriminalTransfer,
+    Decision,
+    Defence,
+    Evidence,
+    ExecutionMethod,
+    Extension,
+    Hearing,
+    InspectionPlan,
+    InspectionTarget,
+    InspectorConflict,
+    Lead,
+    LeadSource,
+    LegalReview,
+    MarketSubject,
+    PenaltyMeasure,
+    PreDecisionNotice,
+    Procedure,
+    Publication,
+    ReviewOutcome,
+    ServiceMethod,
+    Squad,
+    Suspension,
+    Transfer,
+    TransferDirection,
+)
+from enforcement.states import (
+    CASE_TRANSITIONS,
+    INSPECTION_TRANSITIONS,
+    LEAD_TRANSITIONS,
+    TRANSFER_TRANSITIONS,
+    CaseStatus,
+    IllegalTransition,
+    InspectionPlanStatus,
+    LeadStatus,
+    TransferStatus,
+    check_transition,
+)
+from ruian import clocks
+from ruian.attachments import attach_file
+from ruian.audit import log_action
+from ruian.clocks import Unit
+from ruian.notifications import notify
+from ruian.organisations import Organisation, OrgKind
+from ruian.permissions import in_scope
+from ruian.staff import Role, StaffProfile, has_role
+
+# Clock kinds; their sweep handlers are registered in enforcement/sweeps.py (loaded by apps.ready).
+FILING = "enforcement.filing"
+DECISION = "enforcement.decision"
+SERVICE = "enforcement.service"
+HEARING_REQUEST = "enforcement.hearing_request"
+TRANSFER_ACCEPTANCE = "enforcement.transfer_acceptance"
+PUBLICITY = "enforcement.publicity"
+CRIMINAL_DECISION = "enforcement.criminal_decision"
+CRIMINAL_HANDOVER = "enforcement.criminal_handover"
+
+
+# --- who may act ---------------------------------------------------------------------------------------
+
+
+def field_error(field: str, message, code: str) -> ValidationError:
+    """A field's error that keeps its code (a dict of plain messages would drop it)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _deny(message):
+    raise PermissionDenied(message)
+
+
+def _require_role_in(actor, township, *roles):
+    if actor is None or not actor.is_authenticated:
+        _deny(_("请先登录。"))
+    if actor.is_superuser:
+        return
+    if not has_role(actor, *roles):
+        _deny(_("您的角色不能办理此事项。"))
+    if not in_scope(actor, township):
+        _deny(_("该事项不属于您所在的乡镇(街道)。"))
+
+
+def require_leader(actor, township):
+    _require_role_in(actor, township, Role.SQUAD_LEADER)
+
+
+def _require_case_worker(actor, case):
+    """An officer assigned to the case, or the squad leader of its township."""
+    _require_role_in(actor, case.township, Role.SQUAD_LEADER, Role.OFFICER)
+    if actor.is_superuser or has_role(actor, Role.SQUAD_LEADER):
+        return
+    if not case.assignments.filter(officer=actor, removed_at__isnull=True).exists():
+        _deny(_("您不是本案的承办人员。"))
+
+
+def squad_leaders_of(township):
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            groups__name=Role.SQUAD_LEADER,
+            staff__organisation__division__code__startswith=township.prefix,
+        )
+        .distinct()
+    )
+
+
+def department_staff(department):
+    return list(get_user_model().objects.filter(is_active=True, staff__organisation=department))
+
+
+def county_coordinators(county):
+    """Staff of the county government (职责分工争议协调 sits with it)."""
+    return list(
+        get_user_model().objects.filter(
+            is_active=True,
+            staff__organisation__kind=OrgKind.COUNTY_GOVERNMENT,
+            staff__organisation__division=county,
+        )
+    )
+
+
+def _after_commit(fn):
+    transaction.on_commit(fn)
+
+
+# --- transitions -----------------------------------------------------------------------------------------
+
+
+def _move(obj, table, target, *, actor, action, reason="", data=None, fields=()):
+    check_transition(table, obj.status, target)
+    old = obj.status
+    obj.status = target
+    update = ["status", *fields]
+    if any(f.name == "updated_at" for f in obj._meta.fields):
+        update.append("updated_at")
+    obj.save(update_fields=update)
+    log_action(action, actor=actor, obj=obj, from_state=old, to_state=target, reason=reason, data=data)
+    return obj
+
+
+def _lock(model, pk):
+    return model.objects.select_for_update().get(pk=pk)
+
+
+def _today():
+    return timezone.localdate()
+
+
+# --- leads ------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def lead_create(
+    *,
+    township,
+    source: str,
+    summary: str,
+    actor,
+    received_at=None,
+    client=None,
+    idempotency_key: str = "",
+    **fields,
+) -> tuple[Lead, bool]:
+    """Register a lead; whoever takes it owns it (首问负责) until it is filed or handed over.
+
+    With an idempotency key, a REST client sending the same lead twice gets the first one back.
+    """
+    if idempotency_key and client is not None:
+        existing = Lead.objects.filter(client=client, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    if client is not None:
+        if not in_scope(client, township):
+            _deny(_("该乡镇(街道)不在接口客户端的范围内。"))
+    else:
+        _require_role_in(actor, township, Role.SQUAD_LEADER, Role.OFFICER)
+    if source not in LeadSource.values:
+        raise ValidationError({"source": _("线索来源无效。")})
+    owner = fields.pop("first_inquiry_owner", None) or (actor if client is None else None)
+    lead = Lead.objects.create(
+        township=township,
+        source=source,
+        summary=summary,
+        received_at=received_at or timezone.now(),
+        first_inquiry_owner=owner,
+        client=client,
+        idempotency_key=idempotency_key,
+        created_by=actor if client is None else client,
+        **fields,
+    )
+    clocks.start_clock(
+        lead,
+        FILING,
+        start=lead.received_at,
+        unit=Unit.WORKING_DAYS,
+        amount=setting("FILING_WORKING_DAYS"),
+        division=township,
+    )
+    log_action(
+        "enforcement.lead.created", actor=actor or client, obj=lead, to_state=lead.status, data={"source": source}
+    )
+    leaders = squad_leaders_of(township)
+    _after_commit(lambda: notify(leaders, title=_("新的案件线索: %(s)s") % {"s": summary}, key=f"enf-lead-{lead.pk}"))
+    return lead, True
+
+
+@transaction.atomic
+def lead_hand_over(*, lead: Lead, to_user, actor, reason: str = "") -> Lead:
+    """Hand a lead to another officer: first-inquiry responsibility moves with it."""
+    lead = _lock(Lead, lead.pk)
+    if lead.status != LeadStatus.NEW:
+        raise IllegalTransition(_("线索已处理,不能再移交。"), code="illegal_transition")
+    if not (
+        actor.is_superuser or lead.first_inquiry_owner_id in (None, actor.pk) or has_role(actor, Role.SQUAD_LEADER)
+    ):
+        _deny(_("只有首问责任人或中队长可以移交线索。"))
+    _require_role_in(actor, lead.township, Role.SQUAD_LEADER, Role.OFFICER)
+    if not in_scope(to_user, lead.township):
+        raise ValidationError({"to_user": _("接收人不在本乡镇(街道)。")})
+    old = lead.first_inquiry_owner_id
+    lead.first_inquiry_owner = to_user
+    lead.save(update_fields=["first_inquiry_owner", "updated_at"])
+    log_action(
+        "enforcement.lead.handed_over", actor=actor, obj=lead, reason=reason, data={"from": old, "to": to_user.pk}
+    )
+    return lead
+
+
+@transaction.atomic
+def lead_dismiss(*, lead: Lead, reason: str, actor) -> Lead:
+    lead = _lock(Lead, lead.pk)
+    require_leader(actor, lead.township)
+    if not reason.strip():
+        raise ValidationError({"reason": _("不予立案必须说明理由。")})
+    lead.dismiss_reason = reason
+    _move(
+        lead,
+        LEAD_TRANSITIONS,
+        LeadStatus.DISMISSED,
+        actor=actor,
+        action="enforcement.lead.dismissed",
+        reason=reason,
+        fields=["dismiss_reason"],
+    )
+    clocks.stop_clock(lead, FILING)
+    return lead
+
+
+def township_holds_penalty_power(township, power, on: datetime.date) -> bool:
+    """A case may only be filed under a penalty power the township holds that day (catalog and empowerment)."""
+    return (
+        power.category == Category.PENALTY
+        and powers_of_township(township, on).filter(pk=power.pk, category=Category.PENALTY).exists()
+    )
+
+
+def _case_number(case: Case) -> str:
+    return f"{case.township.code[:9]}-{case.filed_on.year}-{case.pk:06d}"
+
+
+@transaction.atomic
+def case_file(*, township, power, title: str, actor, lead: Lead | None = None, filed_on=None, **fields) -> Case:
+    """立案: only under a penalty power the township holds on the day; anything else is transferred."""
+    require_leader(actor, township)
+    filed_on = filed_on or _today()
+    if lead is not None:
+        lead = _lock(Lead, lead.pk)
+        if lead.township_id != township.pk:
+            raise ValidationError({"lead": _("线索不属于本乡镇(街道)。")})
+        check_transition(LEAD_TRANSITIONS, lead.status, LeadStatus.FILED)
+    if not township_holds_penalty_power(township, power, filed_on):
+        message = _("本乡镇(街道)在 %(day)s 不享有“%(power)s”这项行政处罚权,不能立案;请移送 %(dept)s。") % {
+            "day": filed_on,
+            "power": power.name,
+            "dept": power.department or _("县级主管部门"),
+        }
+        raise field_error("power", message, "power_not_held")
+    if lead is not None:
+        for name in ("party_kind", "party_name", "party_id_number", "party_phone", "party_address"):
+            fields.setdefault(name, getattr(lead, name))
+    case = Case.objects.create(
+        number=f"TMP-{uuid.uuid4().hex}",
+        township=township,
+        squad=fields.pop("squad", None) or Squad.objects.filter(township=township).first(),
+        lead=lead,
+        power=power,
+        title=title,
+        filed_on=filed_on,
+        filed_by=actor,
+        **fields,
+    )
+    case.number = _case_number(case)
+    case.save(update_fields=["number"])
+    clocks.start_clock(
+        case, DECISION, start=filed_on, unit=Unit.DAYS, amount=setting("DECISION_DAYS"), division=township
+    )
+    log_action("enforcement.case.filed", actor=actor, obj=case, to_state=case.status, data={"power": power.code})
+    if lead is not None:
+        _move(
+            lead,
+            LEAD_TRANSITIONS,
+            LeadStatus.FILED,
+            actor=actor,
+            action="enforcement.lead.filed",
+            data={"case": case.pk},
+        )
+        clocks.stop_clock(lead, FILING)
+    return case
+
+
+# --- officers and investigation ------------------------------------------------------------------------------
+
+
+def _check_officers(officers, township, on: datetime.date) -> list:
+    """At least two officers with enforcement certificates valid on the day (APL Art 42)."""
+    officers = list({o.pk: o for o in officers}.values())
+    if len(officers) < 2:
+        raise field_error("officers", _("执法人员不得少于两人(行政处罚法第四十二条)。"), "two_officers")
+    profiles = {p.user_id: p for p in StaffProfile.objects.filter(user__in=officers)}
+    for officer in officers:
+        profile = profiles.get(officer.pk)
+        if profile is None or not profile.certificate_valid_on(on):
+            raise field_error(
+                "officers",
+                _("%(name)s 没有在 %(day)s 有效的执法证,不能办案。") % {"name": officer, "day": on},
+                "certificate_invalid",
+            )
+        if not has_role(officer, Role.OFFICER, Role.SQUAD_LEADER) or not in_scope(officer, township):
+            raise field_error(
+                "officers", _("%(name)s 不是本乡镇(街道)执法队伍的执法人员。") % {"name": officer}, "not_officer"
+            )
+    return officers
+
+
+def _set_officers(case, officers, actor, lead_officer=None):
+    now = timezone.now()
+    current = {a.officer_id: a for a in case.assignments.filter(removed_at__isnull=True)}
+    wanted = {o.pk for o in officers}
+    removed = [pk for pk in current if pk not in wanted]
+    case.assignments.filter(officer_id__in=removed, removed_at__isnull=True).update(removed_at=now)
+    lead_pk = (lead_officer or officers[0]).pk
+    for officer in officers:
+        if officer.pk not in current:
+            CaseOfficer.objects.create(
+                case=case, officer=officer, assigned_by=actor, lead_officer=officer.pk == lead_pk
+            )
+    case.assignments.filter(removed_at__isnull=True).exclude(officer_id=lead_pk).update(lead_officer=False)
+    case.assignments.filter(removed_at__isnull=True, officer_id=lead_pk).update(lead_officer=True)
+    return removed
+
+
+@transaction.atomic
+def case_assign(*, case: Case, officers, actor, lead_officer=None, on=None) -> Case:
+    """Assign a newly filed case to at least two certified officers; the investigation starts."""
+    case = _lock(Case, case.pk)
+    require_leader(actor, case.township)
+    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.INVESTIGATING)
+    if case.status != CaseStatus.FILED:
+        raise IllegalTransition(_("案件已指派,请使用“调整承办人员”。"), code="illegal_transition")
+    officers = _check_officers(officers, case.township, on or _today())
+    _set_officers(case, officers, actor, lead_officer)
+    _move(
+        case,
+        CASE_TRANSITIONS,
+        CaseStatus.INVESTIGATING,
+        actor=actor,
+        action="enforcement.case.assigned",
+        data={"officers": [o.pk for o in officers]},
+    )
+    _after_commit(
+        lambda: notify(officers, title=_("新案件指派: %(n)s") % {"n": case.number}, key=f"enf-assign-{case.pk}")
+    )
+    return case
+
+
+@transaction.atomic
+def case_reassign(*, case: Case, officers, actor, reason: str, lead_officer=None, on=None) -> Case:
+    case = _lock(Case, case.pk)
+    require_leader(actor, case.township)
+    if case.status in (CaseStatus.FILED, CaseStatus.CLOSED, CaseStatus.POLICE):
+        raise IllegalTransition(_("此状态下不能调整承办人员。"), code="illegal_transition")
+    if not reason.strip():
+        raise ValidationError({"reason": _("调整承办人员必须说明理由。")})
+    officers = _check_officers(officers, case.township, on or _today())
+    removed = _set_officers(case, officers, actor, lead_officer)
+    case.save(update_fields=["updated_at"])
+    log_action(
+        "enforcement.case.reassigned",
+        actor=actor,
+        obj=case,
+        reason=reason,
+        data={"officers": [o.pk for o in officers], "removed": removed},
+    )
+    return case
+
+
+@transaction.atomic
+def evidence_record(
+    *, case: Case, kind: str, description: str, officers, actor, collected_at=None, place="", files=()
+) -> Evidence:
+    """One investigation step, done by two certified officers assigned to the case (APL Art 42)."""
+    case = _lock(Case, case.pk)
+    _require_case_worker(actor, case)
+    if case.status != CaseStatus.INVESTIGATING:
+        raise IllegalTransition(_("只有调查取证阶段才能记录证据。"), code="illegal_transition")
+    collected_at = collected_at or timezone.now()
+    officers = _check_officers(officers, case.township, timezone.localtime(collected_at).date())
+    assigned = set(case.assignments.filter(removed_at__isnull=True).values_list("officer_id", flat=True))
+    if not {o.pk for o in officers} <= assigned:
+        raise field_error("officers", _("取证人员必须是本案的承办人员。"), "not_assigned")
+    evidence = Evidence.objects.create(
+        case=case, kind=kind, description=description, collected_at=collected_at, place=place, recorded_by=actor
+    )
+    evidence.officers.set(officers)
+    for upload in files:
+        attach_file(obj=evidence, upload=upload, actor=actor)
+    case.save(update_fields=["updated_at"])
+    log_action(
+        "enforcement.case.evidence_recorded",
+        actor=actor,
+        obj=case,
+        data={"evidence": evidence.pk, "kind": kind, "officers": [o.pk for o in officers]},
+    )
+    return evidence
+
+
+@transaction.atomic
+def case_suspend(*, case: Case, reason: str, actor) -> Case:
+    """案件中止: the 90-day decision clock stops while the case is suspended."""
+    case = _lock(Case, case.pk)
+    require_leader(actor, case.township)
+    if not reason.strip():
+        raise ValidationError({"reason": _("中止必须说明理由。")})
+    _move(case, CASE_TRANSITIONS, CaseStatus.SUSPENDED, actor=actor, action="enforcement.case.suspended", reason=reason)
+    Suspension.objects.create(case=case, reason=reason, started_at=timezone.now(), recorded_by=actor)
+    clocks.suspend_clock(case, DECISION)
+    return case
+
+
+@transaction.atomic
+def case_resume(*, case: Case, actor) -> Case:
+    case = _lock(Case, case.pk)
+    require_leader(actor, case.township)
+    _move(case, CASE_TRANSITIONS, CaseStatus.INVESTIGATING, actor=actor, action="enforcement.case.resumed")
+    case.suspensions.filter(ended_at__isnull=True).update(ended_at=timezone.now())
+    clocks.resume_clock(case, DECISION)
+    return case
+
+
+@transaction.atomic
+def case_extend(
+    *, case: Case, approved_by_name: str, approval_document: str, reason: str, actor, days: int | None = None
+) -> Extension:
+    """Extend the decision limit; only with a recorded approval (who approved, which document, why)."""
+    case = _lock(Case, case.pk)
+    require_leader(actor, case.township)
+    if case.status in (
+        CaseStatus.DECIDED,
+        CaseStatus.SERVED,
+        CaseStatus.EXECUTED,
+        CaseStatus.CLOSED,
+        CaseStatus.POLICE,
+    ):
+        raise IllegalTransition(_("已作出决定或已结案的案件不能延期。"), code="illegal_transition")
+    if not (approved_by_name.strip() and approval_document.strip() and reason.strip()):
+        raise ValidationError(_("延期必须写明批准人、批准文书和理由。"), code="extension_approval")
+    days = days or setting("DECISION_EXTENSION_DAYS")
+    extension = Extension.objects.create(
+        case=case,
+        days=days,
+        approved_by_name=approved_by_name,
+        approval_document=approval_document,
+        reason=reason,
+        recorded_by=actor,
+    )
+    clocks.extend_clock(case, DECISION, amount=days)
+    case.save(update_fields=["updated_at"])
+    log_action(
+        "enforcement.case.extended",
+        actor=actor,
+        obj=case,
+        reason=reason,
+        data={"days": days, "approved_by": approved_by_name, "document": approval_document},
+    )
+    return extension
+
+
+def _clean_measures(measures):
+    measures = list(dict.fromkeys(measures or ()))
+    unknown = set(measures) - set(PenaltyMeasure.values)
+    if unknown or not measures:
+        raise field_error("measures", _("处罚种类无效或为空。"), "measures")
+    return measures
+
+
+def _amount(value) -> Decimal:
+    value = Decimal(value or 0)
+    if value < 0:
+        raise ValidationError(_("金额不能为负数。"), code="amount")
+    return value
+
+
+@transaction.atomic
+def notice_serve(
+    *, case: Case, served_on, fine, measures, actor, confiscation=0, facts_and_basis=""
+) -> PreDecisionNotice:
+    """事先告知 of the proposed penalty and the party's rights (APL Art 44); the hearing request period starts."""
+    case = _lock(Case, case.pk)
+    _require_case_worker(actor, case)
+    fine, confiscation, measures = _amount(fine), _amount(confiscation), _clean_measures(measures)
+    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.NOTIFIED)
+    if not case.evidence.exists():
+        raise ValidationError(_("尚无调查取证记录,不能告知。"), code="no_evidence")
+    if case.defence_made and rules.heavier_than(
+        fine, confiscation, measures, case.proposed_fine, case.proposed_confiscation, case.proposed_measures
+    ):
+        raise ValidationError(
+            _("当事人已陈述申辩,不得因申辩而加重处罚(行政处罚法第四十五条)。"), code="heavier_after_defence"
+        )
+    notice = PreDecisionNotice.objects.create(
+        case=case,
+        served_on=served_on,
+        fine=fine,
+        confiscation=confiscation,
+        measures=measures,
+        facts_and_basis=facts_and_basis,
+        created_by=actor,
+    )
+    reasons = rules.major_reasons(case.party_kind, fine, measures)
+    case.proposed_fine, case.proposed_confiscation, case.proposed_measures = fine, confiscation, measures
+    case.major = case.major or bool(reasons)
+    case.major_reasons = sorted(set(case.major_reasons) | set(reasons))
+    _move(
+        case,
+        CASE_TRANSITIONS,
+        CaseStatus.NOTIFIED,
+        actor=actor,
+        action="enforcement.case.notified",
+        data={"fine": str(fine), "measures": measures, "major": case.major},
+        fields=["proposed_fine", "proposed_confiscation", "proposed_measures", "major", "major_reasons"],
+    )
+    clocks.start_clock(
+        case,
+        HEARING_REQUEST,
+        start=served_on,
+        unit=Unit.WORKING_DAYS,
+        amount=setting("HEARING_REQUEST_WORKING_DAYS"),
+        division=case.township,
+    )
+    return notice
+
+
+@transaction.atomic
+def case_mark(*, case: Case, actor, major: bool | None = None, complex: bool | None = None, reason: str = "") -> Case:
+    """The leader marks a case major (legal review) or complex (collective discussion)."""
+    case = _lock(Case, case.pk)
+    require_leader(actor, case.township)
+    if case.status in (CaseStatus.DECIDED, CaseStatus.SERVED, CaseStatus.EXECUTED, CaseStatus.CLOSED):
+        raise IllegalTransition(_("已作出决定的案件不能再标记。"), code="illegal_transition")
+    if major is not None:
+        case.major = major or bool(rules.major_reasons(case.party_kind, case.proposed_fine, case.proposed_measures))
+        if major:
+            case.major_reasons = sorted(set(case.major_reasons) | {"marked"})
+    if complex is not None:
+        case.complex = complex
+    case.save(update_fields=["major", "major_reasons", "complex", "updated_at"])
+    log_action(
+        "enforcement.case.marked",
+        actor=actor,
+        obj=case,
+        reason=reason,
+        data={"major": case.major, "complex": case.complex},
+    )
+    return case
+
+
+@transaction.atomic
+def defence_record(*, case: Case, content: str, actor, received_on=None) -> Defence:
+    """陈述申辩: recorded; from now on the penalty may not be made heavier (APL Art 45)."""
+    case = _lock(Case, case.pk)
+    _require_case_worker(actor, case)
+    if case.status not in (CaseStatus.NOTIFIED, CaseStatus.HEARING):
+        raise IllegalTransition(_("只有告知后、决定前才能记录陈述申辩。"), code="illegal_transition")
+    defence = Defence.objects.create(case=case, received_on=received_on or _today(), content=content, recorded_by=actor)
+    case.defence_made = True
+    case.save(update_fields=["defence_made", "updated_at"])
+    log_action("enforcement.case.defence_recorded", actor=actor, obj=case, data={"defence": defence.pk})
+    return defence
+
+
+@transaction.atomic
+def hearing_request(*, case: Case, actor, requested_on=None) -> Hearing:
+    """The party asks for a hearing: only within 5 working days of the notice (APL Art 64 (1))."""
+    case = _lock(Case, case.pk)
+    _require_case_worker(actor, case)
+    requested_on = requested_on or _today()
+    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.HEARING)
+    notice = case.notices.order_by("-served_on", "-id").first()
+    deadline = rules.hearing_request_deadline(notice.served_on)
+    if requested_on > deadline:
+        raise ValidationError(
+            _("听证申请期限已于 %(d)s 届满(告知后五个工作日内)。") % {"d": deadline}, code="hearing_request_late"
+        )
+    hearing = Hearing.objects.create(case=case, requested_on=requested_on)
+    _move(
+        case,
+        CASE_TRANSITIONS,
+        CaseStatus.HEARING,
+        actor=actor,
+        action="enforcement.case.hearing_requested",
+        data={"requested_on": str(requested_on)},
+    )
+    clocks.stop_clock(case, HEARING_REQUEST)
+    return hearing
+
+
+@transaction.atomic
+def hearing_schedule(*, hearing: Hearing, notice_sent_on, held_on, chair, actor, place: str = "") -> Hearing:
+    """Hearing with 7 days' notice, chaired by someone who did not investigate the case (APL Art 64)."""
+    hearing = _lock(Hearing, hearing.pk)
+    case = _lock(Case, hearing.case_id)
+    require_leader(actor, case.township)
+    if case.status != CaseStatus.HEARING or hearing.concluded:
+        raise IllegalTransition(_("案件不在听证阶段。"), code="illegal_transition")
+    if not rules.hearing_notice_sufficient(notice_sent_on, held_on):
+        raise field_error("held_on", _("听证应在举行七日前通知当事人。"), "hearing_notice_short")
+    investigators = set(case.assignments.values_list("officer_id", flat=True))
+    investigators |= set(
+        Evidence.officers.through.objects.filter(evidence__case=case).values_list("user_id", flat=True)
+    )
+    if chair.pk in investigators:
+        raise field_error("chair", _("听证主持人不得是本案调查人员。"), "chair_investigated")
+    if not in_scope(chair, case.township):
+        raise ValidationError({"chair": _("听证主持人应为本机关工作人员。")})
+    hearing.notice_sent_on, hearing.held_on, hearing.chair, hearing.place = notice_sent_on, held_on, chair, place
+    hearing.save(update_fields=["notice_sent_on", "held_on", "chair", "place"])
+    case.save(update_fields=["updated_at"])
+    log_action(
+        "enforcement.case.hearing_scheduled", actor=actor, obj=case, data={"held_on": str(held_on), "chair": chair.pk}
+    )
+    return hearing
+
+
+@transaction.atomic
+def hearing_conclude(*, hearing: Hearing, record: str, actor) -> Hearing:
+    hearing = _lock(Hearing, hearing.pk)
+    case = _lock(Case, hearing.case_id)
+    require_leader(actor, case.township)
+    if case.status != CaseStatus.HEARING or hearing.concluded:
+        raise IllegalTransition(_("案件不在听证阶段。"), code="illegal_transition")
+    if hearing.held_on is None or hearing.held_on > _today():
+        raise ValidationError(_("听证尚未举行。"), code="hearing_not_held")
+    hearing.record, hearing.concluded = record, True
+    hearing.save(update_fields=["record", "concluded"])
+    # What the party says at a hearing is a defence: the penalty may no longer be made heavier.
+    case.defence_made = True
+    case.save(update_fields=["defence_made", "updated_at"])
+    log_action("enforcement.case.hearing_held", actor=actor, obj=case, data={"hearing": hearing.pk})
+    return hearing
+
+
+@transaction.atomic
+def legal_review_submit(*, case: Case, actor) -> LegalReview:
+    case = _lock(Case, case.pk)
+    _require_case_worker(actor, case)
+    if case.hearings.filter(concluded=False).exists():
+        raise ValidationError(_("听证尚未结束。"), code="hearing_pending")
+    _move(case, CASE_TRANSITIONS, CaseStatus.LEGAL_REVIEW, actor=actor, action="enforcement.case.review_submitted")
+    return LegalReview.objects.create(case=case, submitted_by=actor)
+
+
+@transaction.atomic
+def legal_review_decide(*, review: LegalReview, approve: bool, opinion: str, actor) -> LegalReview:
+    """法制审核 by the legal reviewer: clear the case for decision or send it back for investigation."""
+    review = _lock(LegalReview, review.pk)
+    case = _lock(Case, review.case_id)
+    _require_role_in(actor, case.township, Role.LEGAL_REVIEWER)
+    if case.status != CaseStatus.LEGAL_REVIEW or review.outcome != ReviewOutcome.PENDING:
+        raise IllegalTransition(_("该审核已办理(可能已被他人处理)。"), code="illegal_transition")
+    if not approve and not opinion.strip():
+        raise ValidationError({"opinion": _("退回必须写明审核意见。")})
+    review.outcome = ReviewOutcome.APPROVED if approve else ReviewOutcome.RETURNED
+    review.reviewer, review.reviewed_at, review.opinion = actor, timezone.now(), opinion
+    review.save(update_fields=["outcome", "reviewer", "reviewed_at", "opinion"])
+    if approve:
+        case.save(update_fields=["updated_at"])
+        log_action("enforcement.case.review_approved", actor=actor, obj=case, reason=opinion)
+    else:
+        _move(
+            case,
+            CASE_TRANSITIONS,
+            CaseStatus.INVESTIGATING,
+            actor=actor,
+            action="enforcement.case.review_returned",
+            reason=opinion,
+        )
+    return review
+
+
+@transaction.atomic
+def discussion_record(*, case: Case, held_on, participants: str, conclusion: str, actor) -> CollectiveDiscussion:
+    """负责人集体讨论 (APL Art 57), required before deciding a complex case."""
+    case = _lock(Case, case.pk)
+    require_leader(actor, case.township)
+    if case.status not in (CaseStatus.NOTIFIED, CaseStatus.HEARING, CaseStatus.LEGAL_REVIEW):
+        raise IllegalTransition(_("集体讨论应在告知后、决定前进行。"), code="illegal_transition")
+    discussion = CollectiveDiscussion.objects.create(
+        case=case, held_on=held_on, participants=participants, conclusion=conclusion, recorded_by=actor
+    )
+    case.save(update_fields=["updated_at"])
+    log_action("enforcement.case.discussed", actor=actor, obj=case, data={"discussion": discussion.pk})
+    return discussion
+
+
+def _decision_number(case: Case) -> str:
+    return f"{case.township.name}罚决〔{case.filed_on.year}〕{case.pk}号"
+
+
+@transaction.atomic
+def case_decide(
+    *, case: Case, fine, measures, actor, decided_on=None, confiscation=0, reasoning="", hearing_waived=False
+) -> Decision:
+    """行政处罚决定, with every precondition the law sets checked in one place.
+
+    `hearing_waived`: the party waived statement, defence and hearing in writing, so the decision need not
+    wait for the 5 working days of the hearing request period (APL Art 44-45, 64).
+    """
+    case = _lock(Case, case.pk)
+    require_leader(actor, case.township)
+    decided_on = decided_on or _today()
+    fine, confiscation, measures = _amount(fine), _amount(confiscation), _clean_measures(measures)
+    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.DECIDED)
+    if case.hearings.filter(concluded=False).exists():
+        raise ValidationError(_("听证尚未结束,不能作出决定。"), code="hearing_pending")
+    notice = case.notices.order_by("-created_at", "-id").first()
+    if notice is not None and not hearing_waived and not case.hearings.exists():
+        deadline = rules.hearing_request_deadline(notice.served_on)
+        if decided_on <= deadline:
+            raise ValidationError(
+                _("当事人可在 %(d)s 前申请听证、陈述申辩;期满或当事人书面放弃后方可作出决定。") % {"d": deadline},
+                code="hearing_period_running",
+            )
+    # APL Art 45: a defence never makes the penalty heavier; without one, a heavier penalty needs a new notice.
+    if rules.heavier_than(
+        fine, confiscation, measures, case.proposed_fine, case.proposed_confiscation, case.proposed_measures
+    ):
+        if case.defence_made:
+            raise ValidationError(
+                _("当事人已陈述申辩,决定不得重于告知的处罚(行政处罚法第四十五条)。"), code="heavier_after_defence"
+            )
+        raise ValidationError(_("决定重于事先告知的处罚,应重新告知。"), code="heavier_than_notice")
+    reasons = rules.major_reasons(case.party_kind, fine, measures)
+    if reasons and not case.major:
+        case.major, case.major_reasons = True, sorted(set(case.major_reasons) | set(reasons))
+    # APL Art 58: a major case needs an approved legal review after its latest notice.
+    if case.major:
+        approved = case.legal_reviews.filter(outcome=ReviewOutcome.APPROVED)
+        if notice is not None:
+            approved = approved.filter(reviewed_at__gte=notice.created_at)
+        if not approved.exists():
+            raise ValidationError(
+                _("重大案件未经法制审核,不能作出决定(行政处罚法第五十八条)。"), code="legal_review_required"
+            )
+    if case.complex and not case.discussions.exists():
+        raise ValidationError(_("情节复杂的案件应经负责人集体讨论(行政处罚法第五十七条)。"), code="discussion_required")
+    clock = clocks.open_clock(case, DECISION)
+    if clock is not None and decided_on > clock.due_date:
+        raise ValidationError(
+            _("已超过作出决定的期限(%(d)s),须先经批准延期(行政处罚法第六十条)。") % {"d": clock.due_date},
+            code="decision_overdue",
+        )
+    decision = Decision.objects.create(
+        case=case,
+        number=f"TMP-{uuid.uuid4().hex}",
+        decided_on=decided_on,
+        fine=fine,
+        confiscation=confiscation,
+        measures=measures,
+        reasoning=reasoning,
+        decided_by=actor,
+    )
+    decision.number = _decision_number(case)
+    decision.save(update_fields=["number"])
+    _move(
+        case,
+        CASE_TRANSITIONS,
+        CaseStatus.DECIDED,
+        actor=actor,
+        action="enforcement.case.decided",
+        data={"fine": str(fine), "measures": measures, "decision": decision.number},
+        fields=["major", "major_reasons"],
+    )
+    clocks.stop_clock(case, DECISION, at=timezone.now())
+    clocks.stop_clock(case, HEARING_REQUEST)
+    clocks.start_clock(
+        case,
+        SERVICE,
+        start=decided_on,
+        unit=Unit.WORKING_DAYS,
+        amount=setting("SERVICE_WORKING_DAYS"),
+        division=case.township,
+    )
+    clocks.start_clock(
+        case,
+        PUBLICITY,
+        start=decided_on,
+        unit=Unit.WORKING_DAYS,
+        amount=setting("PUBLICITY_WORKING_DAYS"),
+        division=case.township,
+    )
+    return decision
+
+
+@transaction.atomic
+def decision_serve(*, case: Case, method: str, actor, served_on=None) -> Decision:
+    """送达: on the spot or within 7 working days (APL Art 61); payment is due 15 days later (Art 67)."""
+    case = _lock(Case, case.pk)
+    _require_case_worker(actor, case)
+    if method not in ServiceMethod.values:
+        raise ValidationError({"method": _("送达方式无效。")})
+    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.SERVED)
+    decision = _lock(Decision, case.decision.pk)
+    served_on = served_on or _today()
+    if served_on < decision.decided_on:
+        raise ValidationError({"served_on": _("送达日期不能早于决定日期。")})
+    decision.served_on, decision.service_method = served_on, method
+    decision.served_in_time = served_on <= rules.service_deadline(decision.decided_on)
+    decision.payment_due = rules.payment_deadline(served_on) if decision.fine else None
+    decision.save(update_fields=["served_on", "service_method", "served_in_time", "payment_due", "updated_at"])
+    _move(
+        case,
+        CASE_TRANSITIONS,
+        CaseStatus.SERVED,
+        actor=actor,
+        action="enforcement.case.served",
+        data={"method": method, "in_time": decision.served_in_time},
+    )
+    clocks.stop_clock(case, SERVICE)
+    return decision
+
+
+@transaction.atomic
+def case_execute(*, case: Case, method: str, actor, executed_on=None, paid_amount=None) -> Decision:
+    """执行: paid, enforced, or court enforcement applied for; late payment adds 3% a day, capped (Art 72)."""
+    case = _lock(Case, case.pk)
+    _require_case_worker(actor, case)
+    if method not in ExecutionMethod.values:
+        raise ValidationError({"method": _("执行方式无效。")})
+    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.EXECUTED)
+    decision = _lock(Decision, case.decision.pk)
+    executed_on = executed_on or _today()
+    surcharge = rules.late_surcharge(decision.fine, decision.payment_due, executed_on)
+    if method == ExecutionMethod.PAID and decision.fine:
+        due = decision.fine + surcharge
+        if paid_amount is None or Decimal(paid_amount) < due:
+            raise ValidationError(
+                {"paid_amount": _("应缴 %(due)s 元(含加处罚款 %(s)s 元)。") % {"due": due, "s": surcharge}},
+                code="underpaid",
+            )
+    decision.execution_method, decision.executed_on = method, executed_on
+    decision.paid_amount = Decimal(paid_amount) if paid_amount is not None else None
+    decision.surcharge = surcharge
+    decision.save(update_fields=["execution_method", "executed_on", "paid_amount", "surcharge", "updated_at"])
+    _move(
+        case,
+        CASE_TRANSITIONS,
+        CaseStatus.EXECUTED,
+        actor=actor,
+        action="enforcement.case.executed",
+        data={"method": method, "surcharge": str(surcharge)},
+    )
+    return decision
+
+
+@transaction.atomic
+def case_close(*, case: Case, actor, reason: str = "", archive_number: str = "") -> Case:
+    """结案 and archive; closing before a decision (不予处罚, 撤销立案) needs reasons."""
+    case = _lock(Case, case.pk)
+    require_leader(actor, case.township)
+    if case.status in (CaseStatus.FILED, CaseStatus.INVESTIGATING) and not reason.strip():
+        raise ValidationError({"reason": _("未作出处罚决定即结案,必须说明理由。")})
+    case.closed_on, case.closure_reason, case.archive_number = _today(), reason, archive_number
+    _move(
+        case,
+        CASE_TRANSITIONS,
+        CaseStatus.CLOSED,
+        actor=actor,
+        action="enforcement.case.closed",
+        reason=reason,
+        fields=["closed_on", "closure_reason", "archive_number"],
+    )
+    for kind in (DECISION, SERVICE, HEARING_REQUEST):
+        clocks.stop_clock(case, kind)
+    return case
+
+
+@transaction.atomic
+def simplified_penalty(
+    *,
+    township,
+    power,
+    title: str,
+    party_kind: str,
+    party_name: str,
+    fine,
+    measures,
+    officers,
+    actor,
+    decided_on=None,
+    **fields,
+) -> Case:
+    """简易程序: decided and served on the spot, for a warning or a small fine (APL Art 51-52)."""
+    _require_role_in(actor, township, Role.SQUAD_LEADER, Role.OFFICER)
+    decided_on = decided_on or _today()
+    fine, measures = _amount(fine), _clean_measures(measures)
+    if not power.simplified_procedure:
+        raise field_error("power", _("该事项不适用简易程序。"), "simplified_not_applicable")
+    if not rules.simplified_procedure_allowed(party_kind, fine, measures):
+        raise ValidationError(
+            _("简易程序仅适用于警告或对公民 200 元以下、对法人或其他组织 3000 元以下的罚款(行政处罚法第五十一条)。"),
+            code="simplified_limit",
+        )
+    if not township_holds_penalty_power(township, power, decided_on):
+        raise field_error("power", _("本乡镇(街道)不享有该项行政处罚权。"), "power_not_held")
+    officers = _check_officers(officers, township, decided_on)
+    case = Case.objects.create(
+        number=f"TMP-{uuid.uuid4().hex}",
+        township=township,
+        squad=Squad.objects.filter(township=township).first(),
+        power=power,
+        title=title,
+        party_kind=party_kind,
+        party_name=party_name,
+        procedure=Procedure.SIMPLIFIED,
+        status=CaseStatus.SERVED,
+        filed_on=decided_on,
+        filed_by=actor,
+        proposed_fine=fine,
+        proposed_measures=measures,
+        **fields,
+    )
+    case.number = _case_number(case)
+    case.save(update_fields=["number"])
+    _set_officers(case, officers, actor)
+    decision = Decision.objects.create(
+        case=case,
+        number=f"TMP-{uuid.uuid4().hex}",
+        decided_on=decided_on,
+        fine=fine,
+        measures=measures,
+        decided_by=actor,
+        served_on=decided_on,
+        service_method=ServiceMethod.ON_THE_SPOT,
+        served_in_time=True,
+        payment_due=rules.payment_deadline(decided_on) if fine else None,
+    )
+    decision.number = f"{township.name}当场罚〔{decided_on.year}〕{case.pk}号"
+    decision.save(update_fields=["number"])
+    log_action(
+        "enforcement.case.simplified_decided",
+        actor=actor,
+        obj=case,
+        to_state=case.status,
+        data={"fine": str(fine), "measures": measures, "officers": [o.pk for o in officers]},
+    )
+    clocks.start_clock(
+        case,
+        PUBLICITY,
+        start=decided_on,
+        unit=Unit.WORKING_DAYS,
+        amount=setting("PUBLICITY_WORKING_DAYS"),
+        division=township,
+    )
+    return case
+
+
+# --- criminal transfer (行刑衔接) --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def criminal_propose(*, case: Case, grounds: str, actor) -> CriminalTransfer:
+    """Suspected crime: the head must decide within 3 days; the decision clock stops meanwhile."""
+    case = _lock(Case, case.pk)
+    _require_case_worker(actor, case)
+    if not grounds.strip():
+        raise ValidationError({"grounds": _("必须写明涉嫌犯罪的理由。")})
+    _move(
+        case,
+        CASE_TRANSITIONS,
+        CaseStatus.CRIMINAL_REVIEW,
+        actor=actor,
+        action="enforcement.case.criminal_proposed",
+        reason=grounds,
+    )
+    now = timezone.now()
+    transfer, _created = CriminalTransfer.objects.update_or_create(
+        case=case,
+        defaults={"grounds": grounds, "proposed_by": actor, "proposed_at": now, "approved": None, "decided_at": None},
+    )
+    clocks.suspend_clock(case, DECISION)
+    clocks.start_clock(
+        case,
+        CRIMINAL_DECISION,
+        start=now,
+        unit=Unit.HOURS,
+        amount=setting("CRIMINAL_DECISION_DAYS") * 24,
+        division=case.township,
+    )
+    return transfer
+
+
+@transaction.atomic
+def criminal_decide(*, case: Case, approve: bool, head_name: str, actor) -> CriminalTransfer:
+    case = _lock(Case, case.pk)
+    require_leader(actor, case.township)
+    if not head_name.strip():
+        raise ValidationError({"head_name": _("必须写明作出决定的负责人。")})
+    target = CaseStatus.CRIMINAL_TRANSFERRING if approve else CaseStatus.INVESTIGATING
+    check_transition(CASE_TRANSITIONS, case.status, target)
+    transfer = _lock(CriminalTransfer, case.criminal_transfer.pk)
+    now = timezone.now()
+    transfer.approved, transfer.head_name, transfer.decided_at = approve, head_name, now
+    transfer.save(update_fields=["approved", "head_name", "decided_at"])
+    _move(
+        case,
+        CASE_TRANSITIONS,
+        target,
+        actor=actor,
+        action="enforcement.case.criminal_approved" if approve else "enforcement.case.criminal_refused",
+        data={"head": head_name},
+    )
+    clocks.stop_clock(case, CRIMINAL_DECISION)
+    if approve:
+        clocks.start_clock(
+            case,
+            CRIMINAL_HANDOVER,
+            start=now,
+            unit=Unit.HOURS,
+            amount=setting("CRIMINAL_TRANSFER_HOURS"),
+            division=case.township,
+        )
+    else:
+        clocks.resume_clock(case, DECISION)
+    return transfer
+
+
+@transaction.atomic
+def criminal_hand_over(*, case: Case, police_unit: str, receipt_number: str, actor) -> CriminalTransfer:
+    case = _lock(Case, case.pk)
+    require_leader(actor, case.township)
+    if not police_unit.strip():
+        raise ValidationError({"police_unit": _("必须写明接收的公安机关。")})
+    check_transition(CASE_TRANSITIONS, case.status, CaseStatus.POLICE)
+    transfer = _lock(CriminalTransfer, case.criminal_transfer.pk)
+    transfer.police_unit, transfer.receipt_number, transfer.transferred_at = police_unit, receipt_number, timezone.now()
+    transfer.save(update_fields=["police_unit", "receipt_number", "transferred_at"])
+    _move(
+        case,
+        CASE_TRANSITIONS,
+        CaseStatus.POLICE,
+        actor=actor,
+        action="enforcement.case.handed_to_police",
+        data={"police": police_unit, "receipt": receipt_number},
+    )
+    clocks.stop_clock(case, CRIMINAL_HANDOVER)
+    clocks.stop_clock(case, DECISION)
+    return transfer
+
+
+# --- transfers (案件移送) -----------------------------------------------------------------------------------
+
+
+def _start_acceptance_clock(transfer):
+    clocks.start_clock(
+        transfer,
+        TRANSFER_ACCEPTANCE,
+        start=transfer.sent_at,
+        unit=Unit.WORKING_DAYS,
+        amount=setting("TRANSFER_ACCEPT_WORKING_DAYS"),
+        division=transfer.township,
+    )
+
+
+def _check_department(department):
+    if department is None or department.kind != OrgKind.COUNTY_DEPARTMENT:
+        raise field_error("department", _("必须移送给县级主管部门。"), "department")
+
+
+@transaction.atomic
+def lead_transfer(
+    *, lead: Lead, reason: str, actor, department: Organisation | None = None, copy_to=(), on=None
+) -> Transfer:
+    """移送 a lead outside the township's powers to the department the catalog names, with copy notices (抄告)."""
+    lead = _lock(Lead, lead.pk)
+    require_leader(actor, lead.township)
+    check_transition(LEAD_TRANSITIONS, lead.status, LeadStatus.TRANSFERRED)
+    if lead.power_id and township_holds_penalty_power(lead.township, lead.power, on or _today()):
+        raise ValidationError(_("本乡镇(街道)享有该项处罚权,应当立案而不是移送。"), code="power_held")
+    department = department or (lead.power.department if lead.power_id else None)
+    _check_department(department)
+    if not reason.strip():
+        raise ValidationError({"reason": _("必须写明移送理由。")})
+    transfer = Transfer.objects.create(
+        township=lead.township,
+        department=department,
+        direction=TransferDirection.OUTGOING,
+        lead=lead,
+        power=lead.power,
+        summary=lead.summary,
+        reason=reason,
+        sent_at=timezone.now(),
+        sent_by=actor,
+    )
+    transfer.copy_to.set(copy_to)
+    _move(
+        lead,
+        LEAD_TRANSITIONS,
+        LeadStatus.TRANSFERRED,
+        actor=actor,
+        action="enforcement.lead.transferred",
+        data={"transfer": transfer.pk, "department": department.pk},
+    )
+    clocks.stop_clock(lead, FILING)
+    _start_acceptance_clock(transfer)
+    log_action(
+        "enforcement.transfer.sent",
+        actor=actor,
+        obj=transfer,
+        to_state=transfer.status,
+        data={"department": department.pk, "copy_to": [o.pk for o in copy_to]},
+    )
+    recipients = department_staff(department) + [u for org in copy_to for u in department_staff(org)]
+    _after_commit(
+        lambda: notify(
+            recipients, title=_("案件移送: %(s)s") % {"s": transfer.summary}, key=f"enf-transfer-{transfer.pk}"
+        )
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_receive(
+    *,
+    township,
+    department: Organisation,
+    summary: str,
+    reason: str,
+    actor,
+    power=None,
+    client=None,
+    idempotency_key: str = "",
+) -> tuple[Transfer, bool]:
+    """A county department transfers a case in to the township (移入); the squad leader accepts or returns it."""
+    if idempotency_key and client is not None:
+        existing = Transfer.objects.filter(client=client, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing, False
+    _check_department(department)
+    sender = client or actor
+    if not (sender.is_superuser or in_scope(sender, township)):
+        _deny(_("无权向该乡镇(街道)移送案件。"))
+    if client is None and not (
+        actor.is_superuser or getattr(getattr(actor, "staff", None), "organisation_id", None) == department.pk
+    ):
+        _deny(_("只有该县级部门的人员可以以其名义移送。"))
+    if not reason.strip():
+        raise ValidationError({"reason": _("必须写明移送理由。")})
+    transfer = Transfer.objects.create(
+        township=township,
+        department=department,
+        direction=TransferDirection.INCOMING,
+        power=power,
+        summary=summary,
+        reason=reason,
+        sent_at=timezone.now(),
+        sent_by=sender,
+        client=client,
+        idempotency_key=idempotency_key,
+    )
+    _start_acceptance_clock(transfer)
+    log_action(
+        "enforcement.transfer.received",
+        actor=sender,
+        obj=transfer,
+        to_state=transfer.status,
+        data={"department": department.pk},
+    )
+    leaders = squad_leaders_of(township)
+    _after_commit(
+        lambda: notify(leaders, title=_("县级部门移送案件: %(s)s") % {"s": summary}, key=f"enf-transfer-{transfer.pk}")
+    )
+    return transfer, True
+
+
+def _require_receiver(actor, transfer):
+    """The receiving side: the department's staff (or a REST client of the county) for an outgoing transfer,
+    the township's squad leader for an incoming one."""
+    if actor.is_superuser:
+        return
+    if transfer.direction == TransferDirection.INCOMING:
+        require_leader(actor, transfer.township)
+        return
+    org_id = getattr(getattr(actor, "staff", None), "organisation_id", None)
+    if org_id == transfer.department_id:
+        return
+    if has_role(actor, Role.API_CLIENT) and in_scope(actor, transfer.township):
+        return
+    _deny(_("只有接收部门可以接收或退回移送。"))
+
+
+def _require_sender(actor, transfer):
+    if transfer.direction == TransferDirection.OUTGOING:
+        require_leader(actor, transfer.township)
+    else:
+        # An incoming transfer's sender is the county department (or a REST client acting for it).
+        org_id = getattr(getattr(actor, "staff", None), "organisation_id", None)
+        if not (actor.is_superuser or org_id == transfer.department_id or has_role(actor, Role.API_CLIENT)):
+            _deny(_("只有移送方可以办理。"))
+
+
+@transaction.atomic
+def transfer_accept(*, transfer: Transfer, actor, note: str = "") -> Transfer:
+    transfer = _lock(Transfer, transfer.pk)
+    _require_receiver(actor, transfer)
+    if transfer.status != TransferStatus.SENT:
+        raise IllegalTransition(_("该移送已办理(可能已被他人处理),不能再接收。"), code="illegal_transition")
+    transfer.answered_at, transfer.answered_by = timezone.now(), actor
+    _move(
+        transfer,
+        TRANSFER_TRANSITIONS,
+        TransferStatus.ACCEPTED,
+        actor=actor,
+        action="enforcement.transfer.accepted",
+        reason=note,
+        fields=["answered_at", "answered_by"],
+    )
+    clocks.stop_clock(transfer, TRANSFER_ACCEPTANCE)
+    if transfer.direction == TransferDirection.INCOMING:
+        _lead_from_transfer(transfer, actor)
+    return transfer
+
+
+def _lead_from_transfer(transfer, actor):
+    lead = Lead.objects.create(
+        township=transfer.township,
+        source=LeadSource.TRANSFER_IN,
+        summary=transfer.summary,
+        details=transfer.reason,
+        received_at=timezone.now(),
+        first_inquiry_owner=actor,
+        power=transfer.power,
+        created_by=actor,
+    )
+    transfer.lead = lead
+    transfer.save(update_fields=["lead", "updated_at"])
+    clocks.start_clock(
+        lead,
+        FILING,
+        start=lead.received_at,
+        unit=Unit.WORKING_DAYS,
+        amount=setting("FILING_WORKING_DAYS"),
+        division=transfer.township,
+    )
+    log_action("enforcement.lead.created", actor=actor, obj=lead, to_state=lead.status, data={"transfer": transfer.pk})
+    return lead
+
+
+@transaction.atomic
+def transfer_return(*, transfer: Transfer, reason: str, actor) -> Transfer:
+    """退回 with reasons; the sender may then refer it to county coordination."""
+    transfer = _lock(Transfer, transfer.pk)
+    _require_receiver(actor, transfer)
+    if not reason.strip():
+        raise field_error("reason", _("退回必须写明理由。"), "reason_required")
+    if transfer.status != TransferStatus.SENT:
+        raise IllegalTransition(_("该移送已办理(可能已被他人处理),不能再退回。"), code="illegal_transition")
+    transfer.answered_at, transfer.answered_by, transfer.return_reason = timezone.now(), actor, reason
+    _move(
+        transfer,
+        TRANSFER_TRANSITIONS,
+        TransferStatus.RETURNED,
+        actor=actor,
+        action="enforcement.transfer.returned",
+        reason=reason,
+        fields=["answered_at", "answered_by", "return_reason"],
+    )
+    clocks.stop_clock(transfer, TRANSFER_ACCEPTANCE)
+    leaders = squad_leaders_of(transfer.township)
+    _after_commit(
+        lambda: notify(
+            leaders,
+            title=_("移送被退回: %(s)s") % {"s": transfer.summary},
+            body=reason,
+            key=f"enf-transfer-returned-{transfer.pk}",
+        )
+    )
+    return transfer
+
+
+@transaction.atomic
+def transfer_refer(*, transfer: Transfer, actor, reason: str = "") -> Transfer:
+    """A returned transfer referred to the county for a decision on competence (职责分工争议协调)."""
+    transfer = _lock(Transfer, transfer.pk)
+    _require_sender(actor, transfer)
+    if transfer.status != TransferStatus.RETURNED:
+        raise IllegalTransition(_("只有被退回的移送可以提请协调。"), code="illegal_transition")
+    transfer.escalated_at = timezone.now()
+    _move(
+        transfer,
+        TRANSFER_TRANSITIONS,
+        TransferStatus.COORDINATION,
+        actor=actor,
+        action="enforcement.transfer.referred",
+        reason=reason,
+        fields=["escalated_at"],
+    )
+    _notify_coordination(transfer)
+    return transfer
+
+
+@transaction.atomic
+def transfer_keep(*, transfer: Transfer, actor, reason: str = "") -> Transfer:
+    """The sender accepts the return: the lead comes back to the township."""
+    transfer = _lock(Transfer, transfer.pk)
+    _require_sender(actor, transfer)
+    _move(
+        transfer,
+        TRANSFER_TRANSITIONS,
+        TransferStatus.KEPT,
+        actor=actor,
+        action="enforcement.transfer.kept",
+        reason=reason,
+    )
+    _lead_back(transfer, actor)
+    return transfer
+
+
+def _lead_back(transfer, actor):
+    if transfer.lead_id and transfer.direction == TransferDirection.OUTGOING:
+        lead = _lock(Lead, transfer.lead_id)
+        if lead.status == LeadStatus.TRANSFERRED:
+            _move(
+                lead,
+                LEAD_TRANSITIONS,
+                LeadStatus.NEW,
+                actor=actor,
+                action="enforcement.lead.returned",
+                data={"transfer": transfer.pk},
+            )
+
+
+def _is_coordinator(actor, transfer) -> bool:
+    if actor.is_superuser:
+        return True
+    profile = getattr(actor, "staff", None)
+    organisation = getattr(profile, "organisation", None)
+    return bool(
+        organisation
+        and organisation.kind == OrgKind.COUNTY_GOVERNMENT
+        and transfer.township.code.startswith(organisation.division.prefix)
+    )
+
+
+@transaction.atomic
+def transfer_coordinate(*, transfer: Transfer, department_competent: bool, note: str, actor) -> Transfer:
+    """The county coordinator decides who is competent: the department (accepted) or the township (kept)."""
+    transfer = _lock(Transfer, transfer.pk)
+    if not _is_coordinator(actor, transfer):
+        _deny(_("只有县级协调机构可以作出协调决定。"))
+    if not note.strip():
+        raise ValidationError({"note": _("必须写明协调意见。")})
+    transfer.coordination_note = note
+    outgoing = transfer.direction == TransferDirection.OUTGOING
+    target = TransferStatus.ACCEPTED if department_competent == outgoing else TransferStatus.KEPT
+    _move(
+        transfer,
+        TRANSFER_TRANSITIONS,
+        target,
+        actor=actor,
+        action="enforcement.transfer.coordinated",
+        reason=note,
+        fields=["coordination_note"],
+    )
+    if target == TransferStatus.KEPT:
+        _lead_back(transfer, actor)
+    elif not outgoing:
+        _lead_from_transfer(transfer, actor)
+    return transfer
+
+
+def _notify_coordination(transfer):
+    county = transfer.township.parent
+    recipients = (
+        county_coordinators(county) + squad_leaders_of(transfer.township) + department_staff(transfer.department)
+    )
+    notify(
+        recipients,
+        title=_("移送争议提请县级协调: %(s)s") % {"s": transfer.summary},
+        key=f"enf-transfer-coordination-{transfer.pk}-{transfer.status}",
+    )
+
+
+def transfer_escalate(transfer_ids, *, now=None) -> int:
+    """Escalate transfers nobody accepted or returned in time to the county coordinator; notify both sides.
+
+    Called by the deadline sweep inside its transaction. Only transfers still `sent` move, so running it
+    twice escalates each transfer once.
+    """
+    escalated = 0
+    for transfer in Transfer.objects.select_for_update().filter(pk__in=transfer_ids, status=TransferStatus.SENT):
+        transfer.escalated_at = now or timezone.now()
+        _move(
+            transfer,
+            TRANSFER_TRANSITIONS,
+            TransferStatus.COORDINATION,
+            actor=None,
+            action="enforcement.transfer.escalated",
+            reason=_("接收方逾期未接收也未退回"),
+            fields=["escalated_at"],
+        )
+        _notify_coordination(transfer)
+        escalated += 1
+    return escalated
+
+
+# --- publicity (行政执法公示) --------------------------------------------------------------------------------
+
+
+def _penalty_text(decision) -> str:
+    parts = [str(PenaltyMeasure(m).label) for m in decision.measures if m != PenaltyMeasure.FINE]
+    if decision.fine:
+        parts.append(_("罚款 %(f)s 元") % {"f": decision.fine})
+    if decision.confiscation:
+        parts.append(_("没收 %(c)s 元") % {"c": decision.confiscation})
+    return "、".join(parts)
+
+
+@transaction.atomic
+def decision_publish(*, decision: Decision, actor) -> Publication:
+    """Publish a penalty decision with personal data masked (within 7 working days of the decision)."""
+    decision = _lock(Decision, decision.pk)
+    case = decision.case
+    require_leader(actor, case.township)
+    if Publication.objects.filter(decision=decision).exists():
+        raise IllegalTransition(_("该决定已公示。"), code="illegal_transition")
+    party_masked = mask_name(case.party_name, case.party_kind)
+    # The party's name often appears in the case title ("王小明占道经营案"): mask it there too.
+    title = case.title.replace(case.party_name, party_masked) if case.party_name else case.title
+    publication = Publication.objects.create(
+        decision=decision,
+        township=case.township,
+        party_masked=party_masked,
+        id_number_masked=mask_id_number(case.party_id_number, case.party_kind),
+        phone_masked=mask_phone(case.party_phone),
+        decision_number=decision.number,
+        case_title=title,
+        penalty=_penalty_text(decision),
+        basis=case.power.legal_basis[:2000],
+        decided_on=decision.decided_on,
+        published_at=timezone.now(),
+        published_by=actor,
+    )
+    clocks.stop_clock(case, PUBLICITY)
+    log_action("enforcement.decision.published", actor=actor, obj=case, data={"publication": publication.pk})
+    return publication
+
+
+@transaction.atomic
+def publication_withdraw(*, publication: Publication, reason: str, actor) -> Publication:
+    publication = _lock(Publication, publication.pk)
+    require_leader(actor, publication.township)
+    if publication.withdrawn_at is not None:
+        raise IllegalTransition(_("该公示已撤回。"), code="illegal_transition")
+    if not reason.strip():
+        raise field_error("reason", _("撤回公示必须说明理由。"), "reason_required")
+    publication.withdrawn_at, publication.withdraw_reason = timezone.now(), reason
+    publication.save(update_fields=["withdrawn_at", "withdraw_reason", "updated_at"])
+    log_action("enforcement.publication.withdrawn", actor=actor, obj=publication, reason=reason)
+    return publication
+
+
+# --- random inspections (双随机一公开) ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def inspection_plan_create(
+    *,
+    township,
+    title: str,
+    starts_on,
+    ends_on,
+    target_count: int,
+    actor,
+    industry="",
+    inspectors_per_target=2,
+    departments=(),
+) -> InspectionPlan:
+    require_leader(actor, township)
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("结束日期不能早于开始日期。")})
+    if target_count < 1 or inspectors_per_target < 2:
+        raise ValidationError(_("抽取对象至少一户,每户检查人员至少两人。"), code="plan_sizes")
+    plan = InspectionPlan.objects.create(
+        township=township,
+        title=title,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        target_count=target_count,
+        industry=industry,
+        inspectors_per_target=inspectors_per_target,
+        created_by=actor,
+    )
+    plan.departments.set(departments)
+    log_action("enforcement.inspection.planned", actor=actor, obj=plan, to_state=plan.status)
+    return plan
+
+
+def draw(subject_ids, inspector_ids, conflicts, *, seed: int, target_count: int, per_target: int):
+    """The draw itself, a pure function of its inputs: the same seed over the same pools gives the same result.
+
+    Targets are sampled from the sorted subject ids; for each target, inspectors are sampled from the sorted
+    pool minus those with a conflict with that subject.
+    """
+    rng = random.Random(seed)
+    subjects = sorted(subject_ids)
+    pool = sorted(inspector_ids)
+    chosen = rng.sample(subjects, min(target_count, len(subjects)))
+    result = []
+    for subject in chosen:
+        eligible = [i for i in pool if (i, subject) not in conflicts]
+        if len(eligible) < per_target:
+            raise ValidationError(_("可抽取的执法人员不足(已排除回避人员)。"), code="inspectors_short")
+        result.append((subject, rng.sample(eligible, per_target)))
+    return result
+
+
+def _inspection_pools(plan):
+    subjects = MarketSubject.objects.filter(township=plan.township)
+    if plan.industry:
+        subjects = subjects.filter(industry=plan.industry)
+    subject_ids = list(subjects.values_list("pk", flat=True))
+    profiles = StaffProfile.objects.filter(
+        organisation__division__code__startswith=plan.township.prefix,
+        user__is_active=True,
+        user__groups__name__in=[Role.OFFICER, Role.SQUAD_LEADER],
+        certificate_valid_from__lte=plan.starts_on,
+        certificate_valid_until__gte=plan.ends_on,
+    ).exclude(certificate_number="")
+    inspector_ids = sorted(set(profiles.values_list("user_id", flat=True)))
+    conflicts = set(
+        InspectorConflict.objects.filter(subject_id__in=subject_ids).values_list("inspector_id", "subject_id")
+    )
+    return subject_ids, inspector_ids, conflicts
+
+
+@transaction.atomic
+def inspection_draw(*, plan: InspectionPlan, actor, seed: int | None = None) -> InspectionPlan:
+    """Draw targets and inspectors at random; the seed is recorded so the draw can be replayed."""
+    plan = _lock(InspectionPlan, plan.pk)
+    require_leader(actor, plan.township)
+    check_transition(INSPECTION_TRANSITIONS, plan.status, InspectionPlanStatus.DRAWN)
+    seed = seed if seed is not None else random.SystemRandom().randrange(2**62)
+    subject_ids, inspector_ids, conflicts = _inspection_pools(plan)
+    drawn = draw(
+        subject_ids,
+        inspector_ids,
+        conflicts,
+        seed=seed,
+        target_count=plan.target_count,
+        per_target=plan.inspectors_per_target,
+    )
+    # Joint inspection: a subject another plan visits in an overlapping period shares that visit.
+    overlapping = dict(
+        InspectionTarget.objects.filter(
+            subject_id__in=[s for s, _i in drawn], plan__starts_on__lte=plan.ends_on, plan__ends_on__gte=plan.starts_on
+        )
+        .exclude(plan=plan)
+        .values_list("subject_id", "joint_key")
+    )
+    through = InspectionTarget.inspectors.through
+    links = []
+    for position, (subject_id, inspectors) in enumerate(drawn):
+        target = InspectionTarget.objects.create(
+            plan=plan,
+            subject_id=subject_id,
+            position=position,
+            joint_key=overlapping.get(subject_id) or uuid.uuid4().hex,
+        )
+        links += [through(inspectiontarget_id=target.pk, user_id=i) for i in inspectors]
+    through.objects.bulk_create(links)
+    plan.seed, plan.drawn_at = seed, timezone.now()
+    _move(
+        plan,
+        INSPECTION_TRANSITIONS,
+        InspectionPlanStatus.DRAWN,
+        actor=actor,
+        action="enforcement.inspection.drawn",
+        data={"seed": seed, "subjects": len(subject_ids), "inspectors": len(inspector_ids)},
+        fields=["seed", "drawn_at"],
+    )
+    return plan
+
+
+def inspection_replay(plan: InspectionPlan):
+    """Re-run the recorded draw over today's pools: equal to the stored result when the pools are unchanged."""
+    subject_ids, inspector_ids, conflicts = _inspection_pools(plan)
+    return draw(
+        subject_ids,
+        inspector_ids,
+        conflicts,
+        seed=plan.seed,
+        target_count=plan.target_count,
+        per_target=plan.inspectors_per_target,
+    )
+
+
+@transaction.atomic
+def inspection_record_result(*, target: InspectionTarget, result: str, ok: bool, actor) -> InspectionTarget:
+    target = InspectionTarget.objects.select_for_update().select_related("plan").get(pk=target.pk)
+    _require_role_in(actor, target.plan.township, Role.SQUAD_LEADER, Role.OFFICER)
+    if target.plan.status != InspectionPlanStatus.DRAWN:
+        raise IllegalTransition(_("抽查计划不在实施阶段。"), code="illegal_transition")
+    target.result, target.result_ok = result, ok
+    target.save(update_fields=["result", "result_ok"])
+    log_action(
+        "enforcement.inspection.result_recorded", actor=actor, obj=target.plan, data={"target": target.pk, "ok": ok}
+    )
+    return target
+
+
+@transaction.atomic
+def inspection_publish(*, plan: InspectionPlan, actor) -> InspectionPlan:
+    plan = _lock(InspectionPlan, plan.pk)
+    require_leader(actor, plan.township)
+    if plan.targets.filter(result_ok__isnull=True).exists():
+        raise ValidationError(_("还有抽查对象未录入检查结果。"), code="results_missing")
+    plan.published_at = timezone.now()
+    _move(
+        plan,
+        INSPECTION_TRANSITIONS,
+        InspectionPlanStatus.PUBLISHED,
+        actor=actor,
+        action="enforcement.inspection.published",
+        fields=["published_at"],
+    )
+    return plan

@@ -1,0 +1,25 @@
+from django.urls import path
+
+from enforcement import views
+
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("my/", views.my_cases, name="my_cases"),
+    path("legal/", views.legal_queue, name="legal_queue"),
+    path("legal/<int:pk>/", views.legal_review, name="legal_review"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("leads/new/", views.lead_new, name="lead_new"),
+    path("leads/<int:pk>/file/", views.lead_file, name="lead_file"),
+    path("transfers/", views.transfers, name="transfers"),
+    path("transfers/<int:pk>/<slug:name>/", views.transfer_act, name="transfer_act"),
+    path("leads/<int:pk>/transfer/", views.lead_transfer, name="lead_transfer"),
+    path("cases/<int:pk>/", views.case_detail, name="case"),
+    path("cases/<int:pk>/<slug:name>/", views.case_act, name="case_act"),
+    path("inspections/", views.inspections, name="inspections"),
+    path("inspections/new/", views.inspection_new, name="inspection_new"),
+    path("inspections/<int:pk>/", views.inspection_detail, name="inspection"),
+    path("inspections/<int:pk>/<slug:name>/", views.inspection_act, name="inspection_act"),
+    path("inspections/public/", views.public_inspections, name="public_inspections"),
+    # Public, no login: penalty decisions with personal data masked.
+    path("decisions/", views.public_decisions, name="public_decisions"),
+]

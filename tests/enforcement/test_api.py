@@ -1,0 +1,185 @@
+"""REST API: cases, leads (idempotent), transfers (send/accept/return), published decisions, sync, errors."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from enforcement import services
+from enforcement.models import Case, Lead
+from enforcement.states import CaseStatus, TransferStatus
+from tests.conftest import login
+from tests.enforcement import factories as ef
+
+CASES = "api:enforcement:enforcement-case-list"
+LEADS = "api:enforcement:enforcement-lead-list"
+TRANSFERS = "api:enforcement:enforcement-transfer-list"
+DECISIONS = "api:enforcement:enforcement-decision-list"
+
+
+def _lead_body(township, **extra):
+    return {"township": township.code, "source": "platform", "summary": "12345转办: 夜间噪声", **extra}
+
+
+def test_platform_pushes_a_lead_once_per_idempotency_key(token_api, home_township):
+    url = reverse(LEADS)
+    first = token_api.post(url, _lead_body(home_township), HTTP_IDEMPOTENCY_KEY="abc-1")
+    again = token_api.post(url, _lead_body(home_township), HTTP_IDEMPOTENCY_KEY="abc-1")
+    assert first.status_code == 201 and again.status_code == 200
+    assert first.json()["id"] == again.json()["id"]
+    assert Lead.objects.count() == 1
+
+
+def test_platform_lead_without_key_is_refused(token_api, home_township):
+    response = token_api.post(reverse(LEADS), _lead_body(home_township))
+    assert response.status_code == 400 and response.json()["error"]["code"] == "validation_error"
+    assert not Lead.objects.exists()
+
+
+def test_file_case_outside_powers_is_400_and_nothing_changed(api, squad_leader, home_township, department):
+    login(api, squad_leader)
+    power = ef.PenaltyPowerFactory(department=department)
+    lead = ef.lead(home_township, squad_leader)
+    body = {"lead": lead.pk, "township": home_township.code, "power": power.pk, "title": "案"}
+    response = api.post(reverse(CASES), body)
+    assert response.status_code == 400
+    assert "power" in response.json()["error"]["fields"]
+    assert not Case.objects.exists()
+
+
+def test_file_and_assign_over_the_api(api, squad_leader, officer, officer2, expired_officer, home_township, power):
+    login(api, squad_leader)
+    lead = ef.lead(home_township, squad_leader)
+    body = {"lead": lead.pk, "township": home_township.code, "power": power.pk, "title": "占道经营案"}
+    response = api.post(reverse(CASES), body)
+    assert response.status_code == 201, response.json()
+    case_id = response.json()["id"]
+    url = reverse("api:enforcement:enforcement-case-assign", args=[case_id])
+    bad = api.post(url, {"officers": [officer.pk]})
+    assert bad.status_code == 400
+    bad = api.post(url, {"officers": [officer.pk, expired_officer.pk]})
+    assert bad.status_code == 400
+    good = api.post(url, {"officers": [officer.pk, officer2.pk]})
+    assert good.status_code == 200 and good.json()["status"] == CaseStatus.INVESTIGATING
+    again = api.post(url, {"officers": [officer.pk, officer2.pk]})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"
+
+
+def test_officer_cannot_file(api, officer, home_township, power):
+    login(api, officer)
+    lead = ef.lead(home_township, officer)
+    body = {"lead": lead.pk, "township": home_township.code, "power": power.pk, "title": "案"}
+    assert api.post(reverse(CASES), body).status_code == 403
+    assert not Case.objects.exists()
+
+
+def test_other_township_sees_no_cases(api, squad_leader, other_leader, home_township, power):
+    case = ef.filed_case(home_township, squad_leader, power=power)
+    login(api, other_leader)
+    assert api.get(reverse(CASES)).json()["count"] == 0
+    assert api.get(reverse("api:enforcement:enforcement-case-detail", args=[case.pk])).status_code == 404
+
+
+def test_decision_without_legal_review_is_400(api, squad_leader, officers, home_township, power):
+    case = ef.notified_case(home_township, squad_leader, officers, power=power, fine=50000)
+    login(api, squad_leader)
+    url = reverse("api:enforcement:enforcement-case-decide", args=[case.pk])
+    response = api.post(url, {"fine": "50000", "measures": ["fine"]})
+    assert response.status_code == 400
+    case.refresh_from_db()
+    assert case.status == CaseStatus.NOTIFIED
+
+
+def test_transfer_send_accept_return(api, squad_leader, department_clerk, home_township, department, token_api):
+    login(api, squad_leader)
+    power = ef.PenaltyPowerFactory(department=department)
+    lead = ef.lead(home_township, squad_leader, power=power)
+    response = api.post(reverse(TRANSFERS), {"lead": lead.pk, "reason": "不属于本镇赋权事项"})
+    assert response.status_code == 201, response.json()
+    transfer_id = response.json()["id"]
+    # The township cannot accept its own transfer; the department's REST client can return it.
+    assert api.post(reverse("api:enforcement:enforcement-transfer-accept", args=[transfer_id])).status_code == 403
+    url = reverse("api:enforcement:enforcement-transfer-return", args=[transfer_id])
+    assert token_api.post(url, {"reason": ""}).status_code == 400
+    returned = token_api.post(url, {"reason": "属镇赋权范围"})
+    assert returned.status_code == 200 and returned.json()["status"] == TransferStatus.RETURNED
+    again = token_api.post(reverse("api:enforcement:enforcement-transfer-accept", args=[transfer_id]))
+    assert again.status_code == 409
+
+
+def test_department_sends_a_transfer_in_idempotently(token_api, home_township, department):
+    body = {"township": home_township.code, "department": department.pk, "summary": "占道经营", "reason": "属镇事项"}
+    first = token_api.post(reverse(TRANSFERS), body, HTTP_IDEMPOTENCY_KEY="t-1")
+    again = token_api.post(reverse(TRANSFERS), body, HTTP_IDEMPOTENCY_KEY="t-1")
+    assert first.status_code == 201 and again.status_code == 200 and first.json()["id"] == again.json()["id"]
+
+
+def test_updated_since_syncs_with_a_cursor(token_api, home_township, squad_leader, power):
+    for _ in range(3):
+        ef.filed_case(home_township, squad_leader, power=power)
+    since = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+    response = token_api.get(reverse(CASES), {"updated_since": since, "page_size": 2})
+    body = response.json()
+    assert response.status_code == 200 and len(body["results"]) == 2 and body["next"]
+    rest = token_api.get(body["next"]).json()
+    assert len(rest["results"]) == 1
+    future = (timezone.now() + datetime.timedelta(hours=1)).isoformat()
+    assert token_api.get(reverse(CASES), {"updated_since": future}).json()["results"] == []
+
+
+def test_published_decisions_are_masked(token_api, home_township, squad_leader, officers, power):
+    case = ef.decided_case(home_township, squad_leader, officers, power=power)
+    services.decision_publish(decision=case.decision, actor=squad_leader)
+    row = token_api.get(reverse(DECISIONS)).json()["results"][0]
+    assert row["party_masked"] == "王**" and "320623199001011234" not in str(row) and "13912345678" not in str(row)
+
+
+def test_scope_is_required_for_token_clients(api, api_client_user, home_township):
+    from ruian.apiclients import issue_token
+
+    key = issue_token(user=api_client_user, name="只读目录", scopes=["catalogs:read"])
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get(reverse(CASES)).status_code == 403
+
+
+@pytest.mark.parametrize("url_name", [CASES, LEADS, TRANSFERS])
+def test_list_query_count_does_not_grow(url_name, api, squad_leader, home_township, power, department):
+    login(api, squad_leader)
+
+    def make(n):
+        for _ in range(n):
+            lead = ef.lead(home_township, squad_leader)
+            if url_name == CASES:
+                services.case_file(township=home_township, power=power, title="案", actor=squad_leader, lead=lead)
+            elif url_name == TRANSFERS:
+                services.lead_transfer(lead=lead, reason="移送", actor=squad_leader, department=department)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert api.get(reverse(url_name), {"page_size": 200}).status_code == 200
+        return len(queries)
+
+    make(10)
+    ten = count()
+    make(90)
+    assert count() == ten
+
+
+def test_schema_lists_the_enforcement_endpoints(api, squad_leader):
+    login(api, squad_leader)
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    paths = schema["paths"]
+    assert "/api/v1/enforcement/cases/" in paths
+    assert "/api/v1/enforcement/transfers/{id}/return/" in paths
+    assert "/api/v1/enforcement/leads/" in paths and "/api/v1/enforcement/decisions/" in paths
+
+
+def test_published_decisions_are_public(api, home_township, squad_leader, officers, power):
+    case = ef.decided_case(home_township, squad_leader, officers, power=power)
+    services.decision_publish(decision=case.decision, actor=squad_leader)
+    response = api.get(reverse(DECISIONS))
+    assert response.status_code == 200 and response.json()["count"] == 1
+    assert api.get(reverse(CASES)).status_code in (401, 403)
