@@ -7,6 +7,13 @@ SCALES = {
         "townships_per_county": 10,
         "villages_per_township": 4,
         "clocks": 50_000,
+        "catalog_items": 2_000,  # in one county's power list, for the catalogs queries
+        "import_rows": 2_000,  # spreadsheet import / export
+        "applications": 20_000,
+        "cases": 5_000,
+        "grids": 2_000,
+        "events": 20_000,
+        "subjects": 10_000,  # market subjects for random inspections
         "duration": 5,
     },
     "province": {
@@ -15,6 +22,13 @@ SCALES = {
         "townships_per_county": 12,  # 13 * 8 * 12 = 1,248 townships
         "villages_per_township": 10,
         "clocks": 1_000_000,
+        "catalog_items": 20_000,
+        "import_rows": 10_000,
+        "applications": 1_000_000,
+        "cases": 200_000,
+        "grids": 100_000,
+        "events": 1_000_000,
+        "subjects": 100_000,
         "duration": 20,
     },
 }
