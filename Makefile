@@ -8,7 +8,7 @@ PIP    := $(PY) -m pip --disable-pip-version-check --quiet
 # Test tools from Debian: the browser tests drive its Chromium, in Chinese; compilemessages needs gettext.
 TEST_APT_PACKAGES := chromium fonts-noto-cjk gettext
 
-.PHONY: run test test-faults lint messages bench dotenv services test-tools
+.PHONY: run test test-faults fuzz lint messages bench dotenv services test-tools
 
 run: $(VENV)/.installed-run dotenv
 	$(PY) scripts/run.py
@@ -22,6 +22,10 @@ test: $(VENV)/.installed-dev dotenv test-tools services
 # pytest exits with 5 when no test carries the marker: nothing to run is not a failure.
 test-faults: $(VENV)/.installed-dev dotenv test-tools services
 	$(PY) -m pytest -m faults || [ $$? -eq 5 ]
+
+# The long fuzzing pass (make test runs a bounded one): FUZZ_EXAMPLES generated cases per operation.
+fuzz: $(VENV)/.installed-dev dotenv services
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/trust/test_api_fuzz.py -p no:cacheprovider
 
 lint: $(VENV)/.installed-dev
 	$(PY) -m ruff check .
