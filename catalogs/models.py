@@ -100,6 +100,10 @@ class MaterialForm(models.TextChoices):
     ELECTRONIC = "electronic", _("电子材料")
 
 
+# Enum .values builds a new list on every call: a validator run once a row in imports uses these sets.
+MATERIAL_FORMS = frozenset(MaterialForm.values)
+
+
 def validate_materials(value) -> None:
     """Required materials: a list of {name, form, copies, mandatory[, note]}."""
     if not isinstance(value, list):
@@ -107,7 +111,8 @@ def validate_materials(value) -> None:
     for number, material in enumerate(value, start=1):
         if not isinstance(material, dict) or not str(material.get("name", "")).strip():
             raise ValidationError(_("第 %(n)s 项申请材料缺少名称。"), code="materials", params={"n": number})
-        if material.get("form", MaterialForm.ORIGINAL) not in MaterialForm.values:
+        form = material.get("form", MaterialForm.ORIGINAL)
+        if not isinstance(form, str) or form not in MATERIAL_FORMS:
             raise ValidationError(_("第 %(n)s 项申请材料的形式无效。"), code="materials", params={"n": number})
         copies = material.get("copies", 1)
         if not isinstance(copies, int) or isinstance(copies, bool) or not 0 <= copies <= 99:
@@ -116,8 +121,11 @@ def validate_materials(value) -> None:
             raise ValidationError(_("第 %(n)s 项申请材料的“是否必需”无效。"), code="materials", params={"n": number})
 
 
+CHANNELS = frozenset(Channel.values)
+
+
 def validate_channels(value) -> None:
-    if not isinstance(value, list) or not set(value) <= set(Channel.values):
+    if not isinstance(value, list) or not all(isinstance(v, str) and v in CHANNELS for v in value):
         raise ValidationError(
             _("办理渠道只能是: %(channels)s。"), code="channels", params={"channels": ", ".join(Channel.values)}
         )

@@ -227,7 +227,9 @@ def lead_create(
         "enforcement.lead.created", actor=actor or client, obj=lead, to_state=lead.status, data={"source": source}
     )
     leaders = squad_leaders_of(township)
-    _after_commit(lambda: notify(leaders, title=_("新的案件线索: %(s)s") % {"s": summary}, key=f"enf-lead-{lead.pk}"))
+    _after_commit(
+        lambda: notify(leaders, title=(_("新的案件线索: %(s)s") % {"s": summary})[:200], key=f"enf-lead-{lead.pk}")
+    )
     return lead, True
 
 
@@ -1159,7 +1161,7 @@ def lead_transfer(
     recipients = department_staff(department) + [u for org in copy_to for u in department_staff(org)]
     _after_commit(
         lambda: notify(
-            recipients, title=_("案件移送: %(s)s") % {"s": transfer.summary}, key=f"enf-transfer-{transfer.pk}"
+            recipients, title=(_("案件移送: %(s)s") % {"s": transfer.summary})[:200], key=f"enf-transfer-{transfer.pk}"
         )
     )
     return transfer
@@ -1214,7 +1216,9 @@ def transfer_receive(
     )
     leaders = squad_leaders_of(township)
     _after_commit(
-        lambda: notify(leaders, title=_("县级部门移送案件: %(s)s") % {"s": summary}, key=f"enf-transfer-{transfer.pk}")
+        lambda: notify(
+            leaders, title=(_("县级部门移送案件: %(s)s") % {"s": summary})[:200], key=f"enf-transfer-{transfer.pk}"
+        )
     )
     return transfer, True
 
@@ -1316,7 +1320,7 @@ def transfer_return(*, transfer: Transfer, reason: str, actor) -> Transfer:
     _after_commit(
         lambda: notify(
             leaders,
-            title=_("移送被退回: %(s)s") % {"s": transfer.summary},
+            title=(_("移送被退回: %(s)s") % {"s": transfer.summary})[:200],
             body=reason,
             key=f"enf-transfer-returned-{transfer.pk}",
         )
@@ -1422,32 +1426,12 @@ def _notify_coordination(transfer):
     )
     notify(
         recipients,
-        title=_("移送争议提请县级协调: %(s)s") % {"s": transfer.summary},
+        title=(_("移送争议提请县级协调: %(s)s") % {"s": transfer.summary})[:200],
         key=f"enf-transfer-coordination-{transfer.pk}-{transfer.status}",
     )
 
 
-def transfer_escalate(transfer_ids, *, now=None) -> int:
-    """Escalate transfers nobody accepted or returned in time to the county coordinator; notify both sides.
-
-    Called by the deadline sweep inside its transaction. Only transfers still `sent` move, so running it
-    twice escalates each transfer once.
-    """
-    escalated = 0
-    for transfer in Transfer.objects.select_for_update().filter(pk__in=transfer_ids, status=TransferStatus.SENT):
-        transfer.escalated_at = now or timezone.now()
-        _move(
-            transfer,
-            TRANSFER_TRANSITIONS,
-            TransferStatus.COORDINATION,
-            actor=None,
-            action="enforcement.transfer.escalated",
-            reason=_("接收方逾期未接收也未退回"),
-            fields=["escalated_at"],
-        )
-        _notify_coordination(transfer)
-        escalated += 1
-    return escalated
+# transfer_escalate: the deadline sweep escalates overdue transfers set-based, in enforcement.sweeps.escalate_transfers.
 
 
 # --- publicity (行政执法公示) --------------------------------------------------------------------------------

@@ -13,9 +13,11 @@ import logging
 import uuid
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -44,9 +46,9 @@ from grids.models import (
 from grids.selectors import grid_for_point, possible_duplicates
 from grids.states import OPEN_STATUSES, EventStatus, WhistleCallStatus, check_transition
 from ruian import clocks
-from ruian.audit import log_action
+from ruian.audit import AuditEntry, log_action
 from ruian.divisions import LEVEL_ORDER, Division, Level
-from ruian.notifications import notify
+from ruian.notifications import Notification, notify
 from ruian.organisations import Organisation, OrgKind
 from ruian.permissions import in_scope
 from ruian.staff import Role, has_role
@@ -904,37 +906,226 @@ def deliver_handover(handover_id: int) -> bool:
 
 
 # --- the sweep: what happens when a clock crosses a threshold -----------------------------------
+#
+# The handlers are set-based: for the N clocks a sweep hands them they run a fixed number of statements
+# (lock the events, read the operators, insert the escalations, one UPDATE of the events, stop and insert
+# the clocks, insert the notifications and the audit entries), not N times a handful.
 
 
-def _events_of(deadline_ids: list[int]):
-    """The events the clocks time, locked, each with the clock that crossed (`crossed_clock`)."""
+def _operators_by_division(division_ids) -> dict[int, list[int]]:
+    """Ids of each division's command-centre operators, in one query."""
+    rows = (
+        get_user_model()
+        .objects.filter(
+            groups__name=Role.OPERATOR,
+            is_active=True,
+            staff__organisation__kind=OrgKind.COMMAND_CENTRE,
+            staff__organisation__division_id__in=set(division_ids),
+        )
+        .values_list("staff__organisation__division_id", "pk")
+        .distinct()
+    )
+    operators: dict[int, list[int]] = {}
+    for division_id, user_id in rows:
+        operators.setdefault(division_id, []).append(user_id)
+    return operators
+
+
+def _staff_by_organisation(organisation_ids) -> dict[int, list[int]]:
+    rows = (
+        get_user_model()
+        .objects.filter(staff__organisation_id__in=set(organisation_ids), is_active=True)
+        .values_list("staff__organisation_id", "pk")
+    )
+    staff: dict[int, list[int]] = {}
+    for organisation_id, user_id in rows:
+        staff.setdefault(organisation_id, []).append(user_id)
+    return staff
+
+
+def _notify_many(notices) -> None:
+    """`notices`: (recipient ids, title, body, link, key). Keyed, so a rerun delivers nothing twice.
+
+    The bulk form of ruian.notifications.notify: one INSERT for all of them; the unique (recipient, key)
+    constraint drops the ones already delivered.
+    """
+    rows = [
+        Notification(recipient_id=user_id, title=title[:200], body=body, link=link, key=key)
+        for user_ids, title, body, link, key in notices
+        for user_id in user_ids
+    ]
+    if rows:
+        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+
+
+def _restart_clocks(restarts, event_ct, now) -> None:
+    """`restarts`: (event id, kind, start, unit, amount, division id). Stop the open clock of that kind and
+    start the next level's one, as clocks.start_clock does one at a time (a kernel-free bulk form)."""
+    if not restarts:
+        return
+    by_kind: dict[str, list[int]] = {}
+    for event_id, kind, *_rest in restarts:
+        by_kind.setdefault(kind, []).append(event_id)
+    for kind, event_ids in by_kind.items():
+        clocks.Deadline.objects.filter(content_type=event_ct, object_id__in=event_ids, kind=kind).exclude(
+            status=clocks.ClockStatus.STOPPED
+        ).update(status=clocks.ClockStatus.STOPPED, stopped_at=now)
+    share = settings.CLOCK_YELLOW_SHARE
+    computed: dict[tuple, tuple] = {}
+    rows = []
+    for event_id, kind, start, unit, amount, division_id in restarts:
+        marks = computed.get((start, unit, amount))
+        if marks is None:
+            due_at = clocks.compute_due(start, unit, amount)
+            marks = computed[(start, unit, amount)] = (
+                due_at,
+                clocks.compute_yellow(start, unit, amount, due_at, share),
+            )
+        rows.append(
+            clocks.Deadline(
+                content_type=event_ct,
+                object_id=event_id,
+                kind=kind,
+                division_id=division_id,
+                unit=unit,
+                amount=amount,
+                started_at=start,
+                yellow_at=marks[1],
+                due_at=marks[0],
+            )
+        )
+    clocks.Deadline.objects.bulk_create(rows, batch_size=2000)
+
+
+def _escalate_many(items, *, reason: str) -> int:
+    """Move locked events one level up, set-based. `items`: (event, note, whistle call id, crossed clock or None).
+
+    An event already escalated into the level above (a rerun) or at the top is left alone. Returns how many moved.
+    """
+    now = timezone.now()
+    candidates = [item for item in items if item[0].handling_division.parent_id is not None]
+    for event, *_rest in items:
+        if event.handling_division.parent_id is None:
+            log.warning("event %s cannot go above %s", event.number, event.handling_division)
+    if not candidates:
+        return 0
+    done = set(
+        Escalation.objects.filter(
+            event_id__in=[event.pk for event, *_rest in candidates],
+            to_division_id__in={event.handling_division.parent_id for event, *_rest in candidates},
+        ).values_list("event_id", "to_division_id")
+    )
+    candidates = [item for item in candidates if (item[0].pk, item[0].handling_division.parent_id) not in done]
+    if not candidates:
+        return 0
+    escalations = Escalation.objects.bulk_create(
+        [
+            Escalation(
+                event=event,
+                from_division_id=event.handling_division_id,
+                to_division_id=event.handling_division.parent_id,
+                reason=reason,
+                note=note,
+                whistle_call_id=call_id,
+            )
+            for event, note, call_id, _crossed in candidates
+        ],
+        batch_size=2000,
+    )
+    event_ids = [event.pk for event, *_rest in candidates]
+    # One UPDATE for all: each event goes to its own division's parent (upward only, by construction).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Event._meta.db_table} AS e SET handling_division_id = d.parent_id, updated_at = %s "
+            f"FROM {Division._meta.db_table} AS d WHERE d.id = e.handling_division_id AND e.id = ANY(%s) "
+            "AND d.parent_id IS NOT NULL",
+            [now, event_ids],
+        )
+    event_ct = ContentType.objects.get_for_model(Event)
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                action="grids.event.escalated",
+                content_type=event_ct,
+                object_id=str(event.pk),
+                object_repr=str(event)[:200],
+                from_state=event.handling_division.level,
+                to_state=event.handling_division.parent.level,
+                reason=note or reason,
+                data={
+                    "from": event.handling_division.code,
+                    "to": event.handling_division.parent.code,
+                    "reason": reason,
+                },
+            )
+            for event, note, _call, _crossed in candidates
+        ],
+        batch_size=2000,
+    )
+    # The running clock follows the event up, so the higher level gets a fresh limit. It counts from the moment
+    # the lower level's limit ran out, so a late sweep gives no extra time; after an unanswered whistle, from now.
+    restarts = []
+    whistled = [event.pk for event, _note, _call, crossed in candidates if crossed is None]
+    open_clocks: dict[int, list] = {}
+    if whistled:
+        for clock in clocks.Deadline.objects.filter(
+            content_type=event_ct, object_id__in=whistled, kind__in=(DISPATCH_CLOCK, HANDLE_CLOCK)
+        ).exclude(status=clocks.ClockStatus.STOPPED):
+            open_clocks.setdefault(clock.object_id, []).append(clock)
+    for event, _note, _call, crossed in candidates:
+        target_id = event.handling_division.parent_id
+        if crossed is not None:
+            if crossed.kind in (DISPATCH_CLOCK, HANDLE_CLOCK):
+                restarts.append((event.pk, crossed.kind, crossed.due_at, crossed.unit, crossed.amount, target_id))
+        else:
+            for clock in open_clocks.get(event.pk, []):
+                restarts.append((event.pk, clock.kind, now, clock.unit, clock.amount, target_id))
+    _restart_clocks(restarts, event_ct, now)
+    operators = _operators_by_division({event.handling_division.parent_id for event, *_rest in candidates})
+    _notify_many(
+        (
+            operators.get(event.handling_division.parent_id, []),
+            _("事件上提: %(number)s") % {"number": event.number},
+            str(EscalationReason(reason).label),
+            _event_link(event),
+            f"grids.escalation.{escalation.pk}",
+        )
+        for (event, *_rest), escalation in zip(candidates, escalations, strict=True)
+    )
+    return len(candidates)
+
+
+def _events_of(deadline_ids: list[int]) -> list[Event]:
+    """The open events the clocks time, locked, each with the clock that crossed (`crossed_clock`)."""
     crossed = {clock.object_id: clock for clock in clocks.Deadline.objects.filter(pk__in=deadline_ids)}
-    events = (
+    events = list(
         Event.objects.select_for_update(of=("self",))
-        .select_related("handling_division__parent", "category")
-        .filter(pk__in=list(crossed))
+        .select_related("handling_division__parent")
+        .filter(pk__in=list(crossed), status__in=OPEN_STATUSES)
         .order_by("pk")
     )
     for event in events:
         event.crossed_clock = crossed[event.pk]
-        yield event
+    return events
 
 
 def _overdue_handler(reason: str, label: str):
     def handler(deadline_ids: list[int], level: int) -> None:
-        operators: dict[int, list] = {}
-        for event in _events_of(deadline_ids):
-            if not event.is_open:
-                continue
-            if level == clocks.Level.YELLOW:
-                notify(
-                    list(_operators_of(event.handling_division)),
-                    title=_("%(label)s即将超时: %(number)s") % {"label": label, "number": event.number},
-                    link=_event_link(event),
-                    key=f"{reason}.yellow.{event.pk}.{event.handling_division_id}",
+        events = _events_of(deadline_ids)
+        if level == clocks.Level.YELLOW:
+            operators = _operators_by_division({event.handling_division_id for event in events})
+            _notify_many(
+                (
+                    operators.get(event.handling_division_id, []),
+                    _("%(label)s即将超时: %(number)s") % {"label": label, "number": event.number},
+                    "",
+                    _event_link(event),
+                    f"{reason}.yellow.{event.pk}.{event.handling_division_id}",
                 )
-            else:
-                _escalate_locked(event, reason=reason, note=label, crossed=event.crossed_clock, operators=operators)
+                for event in events
+            )
+        else:
+            _escalate_many([(event, label, None, event.crossed_clock) for event in events], reason=reason)
 
     return handler
 
@@ -946,34 +1137,46 @@ handle_handle_clock = _overdue_handler(EscalationReason.HANDLE_OVERDUE, "处置"
 def handle_whistle_clock(deadline_ids: list[int], level: int) -> None:
     """Unanswered whistle calls: remind at yellow; when overdue mark them and move each event up once."""
     call_ids = clocks.Deadline.objects.filter(pk__in=deadline_ids).values_list("object_id", flat=True)
-    calls = (
+    calls = list(
         WhistleCall.objects.select_for_update(of=("self",))
         .select_related("organisation", "whistle")
         .filter(pk__in=list(call_ids), status=WhistleCallStatus.WAITING)
         .order_by("pk")
     )
     if level == clocks.Level.YELLOW:
-        for call in calls:
-            notify(
-                list(_staff_of(call.organisation)),
-                title=_("吹哨报到即将超时"),
-                link=f"/grids/whistles/{call.whistle_id}/",
-                key=f"grids.whistle.yellow.{call.pk}",
+        staff = _staff_by_organisation({call.organisation_id for call in calls})
+        _notify_many(
+            (
+                staff.get(call.organisation_id, []),
+                _("吹哨报到即将超时"),
+                "",
+                f"/grids/whistles/{call.whistle_id}/",
+                f"grids.whistle.yellow.{call.pk}",
             )
+            for call in calls
+        )
+        return
+    if not calls:
         return
     by_event: dict[int, list[WhistleCall]] = {}
     for call in calls:
         by_event.setdefault(call.whistle.event_id, []).append(call)
-    for event_id, event_calls in by_event.items():
-        event = _lock(Event(pk=event_id))
-        for call in event_calls:
-            call.status = WhistleCallStatus.ESCALATED
-            call.save(update_fields=["status"])
-        Whistle.objects.filter(pk__in={c.whistle_id for c in event_calls}).update(updated_at=timezone.now())
+    events = list(
+        Event.objects.select_for_update(of=("self",))
+        .select_related("handling_division__parent")
+        .filter(pk__in=list(by_event))
+        .order_by("pk")
+    )
+    WhistleCall.objects.filter(pk__in=[call.pk for call in calls]).update(status=WhistleCallStatus.ESCALATED)
+    Whistle.objects.filter(pk__in={call.whistle_id for call in calls}).update(updated_at=timezone.now())
+    # Several units missing the same whistle still move the event up one level, not several.
+    items = []
+    for event in events:
         if event.is_open:
+            event_calls = by_event[event.pk]
             names = "、".join(c.organisation.name for c in event_calls)
-            # Several units missing the same whistle still move the event up one level, not several.
-            _escalate_locked(event, reason=EscalationReason.WHISTLE_UNANSWERED, note=names, whistle_call=event_calls[0])
+            items.append((event, names, event_calls[0].pk, None))
+    _escalate_many(items, reason=EscalationReason.WHISTLE_UNANSWERED)
 
 
 def register_sweep_handlers() -> None:

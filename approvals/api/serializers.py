@@ -95,6 +95,20 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return self._related(obj, "issuance", ApprovalIssuanceSerializer)
 
 
+class ApplicationSyncPageSerializer(serializers.Serializer):
+    """One page of the incremental sync: cursor links and the applications in (updated_at, id) order."""
+
+    next = serializers.URLField(allow_null=True, help_text=_("下一页;为空表示已同步到最新"))
+    previous = serializers.URLField(allow_null=True)
+    results = ApplicationSerializer(many=True)
+
+
+class ApplicationSyncQuerySerializer(serializers.Serializer):
+    updated_since = serializers.DateTimeField(required=False, help_text=_("ISO 8601 时间;用上次同步开始的时间"))
+    cursor = serializers.CharField(required=False, help_text=_("上一页返回的 next / previous 中的游标"))
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=1000, help_text=_("每页条数,至多1000"))
+
+
 class ApprovalHistorySerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None, read_only=True)
 

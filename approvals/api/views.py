@@ -8,7 +8,6 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, status, viewsets
@@ -131,19 +130,18 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @extend_schema(
         summary="Incremental sync for provincial platforms",
         description="按 (updated_at, id) 排序的游标分页;用上次同步开始的时间作 updated_since。",
-        parameters=[OpenApiParameter("updated_since", str, description="ISO 8601 时间")],
+        parameters=[s.ApplicationSyncQuerySerializer],
+        responses={
+            200: s.ApplicationSyncPageSerializer,
+            400: OpenApiResponse(description="updated_since 或 page_size 无效"),
+            404: OpenApiResponse(description="cursor 无效"),
+        },
     )
     @action(detail=False, methods=["get"], pagination_class=SyncCursorPagination, filterset_fields=[])
     def sync(self, request):
-        since = request.query_params.get("updated_since")
-        moment = None
-        if since:
-            moment = parse_datetime(since)
-            if moment is None:
-                raise exceptions.ValidationError({"updated_since": [_("时间格式应为 ISO 8601。")]})
-            if timezone.is_naive(moment):
-                moment = timezone.make_aware(moment)
-        qs = selectors.sync_queryset(request.user, moment)
+        query = s.ApplicationSyncQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        qs = selectors.sync_queryset(request.user, query.validated_data.get("updated_since"))
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(s.ApplicationSerializer(page, many=True).data)
 

@@ -1,4 +1,7 @@
+import datetime
+
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from catalogs import selectors
@@ -6,10 +9,28 @@ from catalogs.models import Category, PowerItem, ServiceItem, ServiceLevel, Terr
 from ruian.divisions import Division, Level
 
 
+class UTCDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC: PostgreSQL refuses offsets beyond +-15:59 (and years out of
+    range), which ISO 8601 and Python accept."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None or moment.tzinfo is None:
+            return moment
+        try:
+            return moment.astimezone(datetime.UTC)
+        except (OverflowError, ValueError) as error:
+            raise forms.ValidationError(_("时间超出范围。"), code="invalid") from error
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 class ItemFilterBase(django_filters.FilterSet):
     version = django_filters.NumberFilter(field_name="version_id", help_text=_("目录版本 id;不填为现行发布版本"))
     q = django_filters.CharFilter(method="filter_text", help_text=_("按编码或名称查找"))
-    updated_since = django_filters.IsoDateTimeFilter(
+    updated_since = UTCDateTimeFilter(
         field_name="updated_at", lookup_expr="gte", help_text=_("只返回此时间之后修改的事项(ISO 8601)")
     )
 

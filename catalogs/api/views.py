@@ -103,7 +103,15 @@ class VersionViewSet(CatalogViewMixin, mixins.CreateModelMixin, mixins.UpdateMod
         """Import a spreadsheet (xlsx/csv) into this draft. `dry_run` (default true) only reports; otherwise
         all rows are written or, if any row is bad, none. The report lists every bad row with its number."""
         params = s.ImportRequestSerializer(data=request.data)
-        params.is_valid(raise_exception=True)
+        if not params.is_valid():
+            # The documented 400 of this action is an import report: bad parameters are its file errors.
+            report = imports.ImportReport()
+            report.file_errors = [
+                f"{name}: {message}"
+                for name, messages in params.errors.items()
+                for message in (messages if isinstance(messages, list) else [messages])
+            ]
+            return Response(report.as_dict(), status=status.HTTP_400_BAD_REQUEST)
         upload = params.validated_data["file"]
         version = self.get_object()
         report = imports.ImportReport(dry_run=params.validated_data["dry_run"])

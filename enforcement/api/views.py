@@ -33,8 +33,27 @@ class Conflict(exceptions.APIException):
     default_detail = _("状态已变化(可能已被他人处理),请刷新后重试。")
 
 
+class PageOrSyncPagination(PagePagination):
+    """Documents both ways a list answers: numbered pages (with `count`), or, with `updated_since` or `cursor`,
+    sync pages by cursor in (updated_at, id) order (without `count`). The view picks one per request."""
+
+    def get_paginated_response_schema(self, schema):
+        documented = super().get_paginated_response_schema(schema)
+        documented["required"] = ["results"]
+        documented["properties"]["count"]["description"] = "按页码分页时提供;按 cursor 增量同步时不提供。"
+        return documented
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        names = {p["name"] for p in parameters}
+        return parameters + [
+            p for p in SyncCursorPagination().get_schema_operation_parameters(view) if p["name"] not in names
+        ]
+
+
 class EnforcementViewMixin:
     required_scopes = SCOPES
+    pagination_class = PageOrSyncPagination
 
     def handle_exception(self, exc):
         if isinstance(exc, IllegalTransition):

@@ -4,12 +4,15 @@ Views are thin: they parse, call one service and serialise. Lists accept `update
 incremental sync; with it (or with `cursor`) they page by a cursor ordered by (updated_at, id).
 """
 
+import datetime
+
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -28,10 +31,29 @@ UPDATED_SINCE = OpenApiParameter(
 )
 
 
+class PageOrSyncPagination(PagePagination):
+    """Documents both ways a list answers: numbered pages (with `count`), or, with `updated_since` or `cursor`,
+    sync pages by cursor in (updated_at, id) order (without `count`). The view picks one per request."""
+
+    def get_paginated_response_schema(self, schema):
+        documented = super().get_paginated_response_schema(schema)
+        documented["required"] = ["results"]
+        documented["properties"]["count"]["description"] = "按页码分页时提供;按 cursor 增量同步时不提供。"
+        return documented
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        names = {p["name"] for p in parameters}
+        return parameters + [
+            p for p in SyncCursorPagination().get_schema_operation_parameters(view) if p["name"] not in names
+        ]
+
+
 class SyncMixin:
     """Page numbers for people; a stable cursor for clients that sync with `updated_since`."""
 
     required_scopes = SCOPES
+    pagination_class = PageOrSyncPagination
 
     @property
     def paginator(self):
@@ -45,7 +67,17 @@ class SyncMixin:
         value = self.request.query_params.get("updated_since")
         if value is None:
             return queryset
-        moment = parse_datetime(value)
+        try:
+            moment = parse_datetime(value)
+        except ValueError:  # well formed but impossible, e.g. month 13
+            moment = None
+        if moment is not None and timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        try:
+            # In UTC: PostgreSQL refuses offsets beyond +-15:59 that parse_datetime accepts.
+            moment = moment.astimezone(datetime.UTC) if moment is not None else None
+        except OverflowError:
+            moment = None
         if moment is None:
             message = _("时间格式应为 ISO 8601,如 2026-11-01T08:00:00+08:00。")
             raise exceptions.ValidationError({"updated_since": [message]})
@@ -57,6 +89,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = EventCategory.objects.filter(is_active=True)
     serializer_class = s.GridEventCategorySerializer
     lookup_field = "code"
+    lookup_value_regex = "[-a-zA-Z0-9_]+"
     required_scopes = SCOPES
 
 
@@ -67,13 +100,23 @@ class GridViewSet(SyncMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Grid.objects.none()
     serializer_class = s.GridSerializer
     lookup_field = "code"
+    lookup_value_regex = "[0-9]+"
     filterset_fields = ["kind", "is_active"]
 
     def get_queryset(self):
         return self.filter_updated_since(selectors.grids_for(self.request.user)).order_by("code")
 
-    @extend_schema(summary="Grids as a GeoJSON FeatureCollection with open events per grid")
-    @action(detail=False, methods=["get"])
+    @extend_schema(
+        summary="Grids as a GeoJSON FeatureCollection with open events per grid",
+        responses=inline_serializer(
+            "GridFeatureCollection",
+            {
+                "type": serializers.ChoiceField(choices=["FeatureCollection"]),
+                "features": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def geojson(self, request):
         return Response(selectors.map_features(request.user))
 
@@ -99,6 +142,7 @@ class GridViewSet(SyncMixin, viewsets.ReadOnlyModelViewSet):
 
 @extend_schema_view(list=extend_schema(parameters=[UPDATED_SINCE]))
 class WorkerViewSet(SyncMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"
     queryset = GridWorker.objects.none()
     serializer_class = s.GridWorkerSerializer
 
@@ -119,6 +163,8 @@ def _default_source(user, token) -> str:
 @extend_schema_view(list=extend_schema(parameters=[UPDATED_SINCE]))
 class EventViewSet(SyncMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Grid events of the caller's scope. Every action is a service call: role, state and level are checked."""
+
+    lookup_value_regex = "[0-9]+"
 
     queryset = Event.objects.none()
     serializer_class = s.GridEventSerializer
@@ -265,6 +311,7 @@ class EventViewSet(SyncMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
 
 @extend_schema_view(list=extend_schema(parameters=[UPDATED_SINCE]))
 class WhistleViewSet(SyncMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_value_regex = "[0-9]+"
     queryset = Whistle.objects.none()
     serializer_class = s.GridWhistleSerializer
     filterset_fields = ["is_open"]

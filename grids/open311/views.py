@@ -7,6 +7,7 @@ through `grids.services.report_event` like any other report.
 """
 
 import datetime
+import math
 from xml.etree import ElementTree
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -61,9 +62,18 @@ def _error(fmt: str, status: int, description: str) -> HttpResponse:
     return _render(fmt, "errors", "error", [{"code": status, "description": description}], status=status)
 
 
+def _refuse_nul(request) -> None:
+    """PostgreSQL cannot store or compare a NUL character: refuse it up front instead of failing with a 500."""
+    for params in (request.GET, request.POST) if request.method == "POST" else (request.GET,):
+        for key, values in params.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                raise Open311Error(400, f"{key.replace(chr(0), '')} must not contain NUL characters")
+
+
 def _errors_as_open311(view):
     def wrapper(request, fmt, *args, **kwargs):
         try:
+            _refuse_nul(request)
             return view(request, fmt, *args, **kwargs)
         except Open311Error as error:
             return _error(fmt, error.status, error.description)
@@ -151,10 +161,19 @@ def _date_param(request, name):
     value = request.GET.get(name)
     if not value:
         return None
-    moment = parse_datetime(value)
+    try:
+        moment = parse_datetime(value)
+    except ValueError:  # well formed but impossible, e.g. month 13
+        moment = None
     if moment is None:
         raise Open311Error(400, f"{name} must be a W3C date-time, e.g. 2026-11-01T08:00:00+08:00")
-    return moment
+    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    try:
+        # In UTC: PostgreSQL refuses offsets beyond +-15:59 that parse_datetime accepts.
+        return moment.astimezone(datetime.UTC)
+    except OverflowError:
+        raise Open311Error(400, f"{name} is out of range") from None
 
 
 @csrf_exempt
@@ -216,6 +235,8 @@ def _create_request(request, fmt):
         lat, lng = float(data["lat"]), float(data["long"])
     except (KeyError, ValueError):
         raise Open311Error(400, "lat and long are required (a grid event needs a location)") from None
+    if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180):
+        raise Open311Error(400, "lat must be within -90..90 and long within -180..180")
     name = " ".join(part for part in (data.get("last_name", ""), data.get("first_name", "")) if part)
     event, _duplicates = services.report_event(
         category=category,
