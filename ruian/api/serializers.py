@@ -9,7 +9,7 @@ from ruian.staff import StaffProfile, roles_of
 
 
 class DivisionSerializer(serializers.ModelSerializer):
-    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None)
+    parent_code = serializers.CharField(source="parent.code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = Division
@@ -31,8 +31,8 @@ class DivisionSerializer(serializers.ModelSerializer):
 class OrganisationSerializer(serializers.ModelSerializer):
     division = serializers.SlugRelatedField(slug_field="code", read_only=True)
     division_name = serializers.CharField(source="division.name", read_only=True)
-    parent = serializers.PrimaryKeyRelatedField(read_only=True)
-    home_department = serializers.PrimaryKeyRelatedField(read_only=True)
+    parent = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    home_department = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
 
     class Meta:
         model = Organisation
@@ -42,7 +42,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 class StaffSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="user.username", read_only=True)
     name = serializers.SerializerMethodField()
-    organisation = serializers.PrimaryKeyRelatedField(read_only=True)
+    organisation = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     certificate_valid_today = serializers.SerializerMethodField()
 
     class Meta:
