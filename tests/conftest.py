@@ -8,6 +8,7 @@ from ruian.apiclients import Scope, issue_token
 from ruian.organisations import OrgKind
 from ruian.staff import Role
 from tests import factories as f
+from tests.browser_support import browser, page, portal  # noqa: F401  (fixtures for every browser test)
 
 
 @pytest.fixture(autouse=True)
@@ -80,6 +81,11 @@ def other_clerk(other_centre):
 @pytest.fixture
 def approver(home_township):
     return f.staff_user("approver", Role.APPROVER, _org(home_township, OrgKind.TOWNSHIP_OFFICE, "长沙镇经济发展局"))
+
+
+@pytest.fixture
+def leader(home_township):
+    return f.staff_user("leader", Role.LEADER, _org(home_township, OrgKind.TOWNSHIP_OFFICE, "党政办公室"))
 
 
 @pytest.fixture

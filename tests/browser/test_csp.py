@@ -6,9 +6,9 @@ import pytest
 from ruian.organisations import OrgKind
 from ruian.staff import Role, assign_role
 from tests import factories as f
-from tests.browser.test_login_language import browser, page, portal  # noqa: F401  (fixtures)
+from tests.browser_support import BROWSER
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [*BROWSER, pytest.mark.django_db(transaction=True)]
 
 PAGES = [
     "/dashboard/",
@@ -36,7 +36,7 @@ def everyone(home_township):
     return user
 
 
-def test_main_pages_run_without_policy_violations(everyone, portal, page):  # noqa: F811
+def test_main_pages_run_without_policy_violations(everyone, portal, page):
     console = []
     page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
     page.goto(f"{portal}/accounts/login/")

@@ -1,83 +1,18 @@
 """A window clerk logs in with a real browser, sees the dashboard in Chinese, switches to English, and the
 navigation still works on a phone-width screen.
 
-Runs headless Chromium from /usr/bin/chromium through Playwright's sync API against pytest-django's
-live server. Set RUIAN_SCREENSHOTS=/some/dir to keep screenshots of the dashboard at 1280 and 375 px.
+Fixtures from tests/browser_support.py. Set RUIAN_SCREENSHOTS=/some/dir to keep screenshots of the dashboard
+at 1280 and 375 px.
 """
 
-import os
 import re
-from pathlib import Path
 
-import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from tests import factories as f
+from tests.browser_support import BROWSER, DESKTOP, PHONE, screenshot
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 812}
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-def portal(live_server, settings, monkeypatch):
-    """The live server's base URL, set up the way a browser on plain http needs it."""
-    # Playwright's sync API keeps an event loop in this thread; Django would refuse ORM calls from the
-    # test (fixtures, teardown) while it runs, though nothing here is really asynchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    # {% static %} without collectstatic (the manifest storage needs one); the live server serves the
-    # files from the finders.
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    # The live server speaks http: secure-only cookies would never come back.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return live_server.url
-
-
-@pytest.fixture
-def browser(portal):
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    # A browser in China asks for Chinese; the portal's default is Chinese as well.
-    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    failures = []
-    page.on("response", lambda response: failures.append(response.url) if response.status >= 400 else None)
-    page.on("pageerror", lambda error: failures.append(str(error)))
-    page.failures = failures
-    yield page
-    context.close()
-
-
-def screenshot(page, name):
-    directory = os.environ.get("RUIAN_SCREENSHOTS")
-    if directory:
-        page.screenshot(path=str(Path(directory) / f"{name}.png"), full_page=True)
+pytestmark = BROWSER
 
 
 # `clerk` comes before `page`: rows must be written before Playwright starts, because Django keeps its

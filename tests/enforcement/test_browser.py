@@ -1,38 +1,18 @@
 """A squad leader files a lead as a case, assigns two officers and transfers another lead, in a real browser.
 
-Headless Chromium through Playwright against pytest-django's live server (as tests/browser does).
+Headless Chromium through Playwright against pytest-django's live server (fixtures from tests/browser_support.py).
 """
 
-import os
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import expect
 
 from enforcement.models import Case, Transfer
 from enforcement.states import CaseStatus
 from tests import factories as f
+from tests.browser_support import BROWSER
 from tests.enforcement import factories as ef
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
-]
-
-
-@pytest.fixture
-def portal(live_server, settings, monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    }
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return live_server.url
+pytestmark = BROWSER
 
 
 @pytest.fixture
@@ -42,18 +22,6 @@ def scene(home_township, squad_leader, officer, officer2, power, department):
     ef.lead(home_township, squad_leader, summary="人民路占道经营")
     ef.lead(home_township, squad_leader, summary="无照经营烟花爆竹", power=foreign)
     return {"officers": [str(officer.pk), str(officer2.pk)]}
-
-
-@pytest.fixture
-def page(scene, portal):
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        yield page
-        context.close()
-        browser.close()
 
 
 def test_squad_leader_files_assigns_and_transfers(scene, portal, page):
