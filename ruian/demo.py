@@ -109,6 +109,7 @@ USERS = [
     DemoUser("operator", Role.OPERATOR, "季", "红", "13862710008", "100:command"),
     DemoUser("grid_worker", Role.GRID_WORKER, "冒", "永兵", "13862710009", "100:proxy:长沙村"),
     DemoUser("api_client", Role.API_CLIENT, "", API_CLIENT_TOKEN_NAME, "13862710010", "county:spj"),
+    DemoUser("leader", Role.LEADER, "曹", "卫东", "13862710012", "100:office:党政办公室"),
     DemoUser("clerk2", Role.WINDOW_CLERK, "徐", "丽", "13862710011", "101:window:综合受理窗口"),
 ]
 

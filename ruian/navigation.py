@@ -16,6 +16,7 @@ SECTIONS = [
     (Role.COUNTY_EDITOR, _("权责目录"), _("清单编辑、导入、发布"), "catalogs:editor_home"),
     (Role.OPERATOR, _("综合指挥中心"), _("事件派遣、吹哨、督办"), "grids:command_centre"),
     (Role.GRID_WORKER, _("网格上报"), _("事件上报与核查"), "grids:report"),
+    (Role.LEADER, _("审批运行情况"), _("受理、办结、按时率与评价"), "approvals:dashboard"),
 ]
 
 COMMON = [

@@ -29,6 +29,8 @@ class Role(models.TextChoices):
     OPERATOR = "operator", _("指挥中心坐席")
     GRID_WORKER = "grid_worker", _("网格员")
     API_CLIENT = "api_client", _("接口客户端")
+    # The township leader in charge (分管领导): told when a deadline of the people they lead turns red.
+    LEADER = "leader", _("分管领导")
 
 
 class StaffProfile(models.Model):
