@@ -1,6 +1,6 @@
-"""Written documents of the procedure as PDF (ALL Art 32, 38, 39): acceptance notice, one-time notice of
-missing materials, refusal to accept, decision, certificate. Each carries the application number and a QR
-code to the public status page.
+"""Written documents of the procedure as PDF (ALL Art 32, 38, 39, 42): acceptance notice, one-time notice of
+missing materials, refusal to accept, extension of the decision limit, decision, certificate. Each carries
+the application number and a QR code to the public status page.
 
 Chinese is set in reportlab's built-in CID font STSong-Light (Adobe-GB1), which needs no font file: the PDF
 viewer supplies the glyphs. The QR code is reportlab's own widget, so no further package is needed.
@@ -8,6 +8,7 @@ viewer supplies the glyphs. The QR code is reportlab's own widget, so no further
 
 import io
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.graphics import renderPDF
@@ -24,7 +25,7 @@ from approvals.states import Status
 FONT = "STSong-Light"
 pdfmetrics.registerFont(UnicodeCIDFont(FONT))
 
-KINDS = ("acceptance", "notice", "refusal", "decision", "certificate")
+KINDS = ("acceptance", "notice", "refusal", "extension", "decision", "certificate")
 
 
 def available(app) -> list[str]:
@@ -36,6 +37,8 @@ def available(app) -> list[str]:
         kinds.append("notice")
     if app.status == Status.REFUSED:
         kinds.append("refusal")
+    if app.extended:
+        kinds.append("extension")
     if app.decided_at:
         kinds.append("decision")
         if getattr(getattr(app, "decision", None), "outcome", "") == "approved":
@@ -60,8 +63,25 @@ def _wrap(text: str, width: float, size: float) -> list[str]:
 def _date(moment) -> str:
     if moment is None:
         return ""
-    day = timezone.localtime(moment).date()
+    return _day(timezone.localtime(moment).date())
+
+
+def _day(day) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _extended_limit(app):
+    """The decision clock after the extension (the latest one, stopped or not)."""
+    from approvals.models import CLOCK_DECISION
+    from ruian.clocks import Deadline
+
+    return (
+        Deadline.objects.filter(
+            content_type=ContentType.objects.get_for_model(app), object_id=app.pk, kind=CLOCK_DECISION, extended__gt=0
+        )
+        .order_by("-started_at", "-id")
+        .first()
+    )
 
 
 def _seal(app) -> str:
@@ -116,6 +136,24 @@ def _body(app, kind: str) -> tuple[str, str]:
             "item": app.item_name,
             "reason": app.refusal_reason,
             "department": app.competent_department,
+        }
+    if kind == "extension":
+        # ALL Art 42: the applicant is told the extension and its reason, in writing.
+        extended = _extended_limit(app)
+        text = _(
+            "%(who)s:\n你(单位)于%(received)s提出的“%(item)s”申请(申请编号 %(number)s),因%(reason)s,"
+            "经本机关负责人批准,依照《中华人民共和国行政许可法》第四十二条,审批期限延长%(days)s个工作日。"
+        )
+        if extended:
+            text += _("\n本机关将于%(due)s前作出决定。")
+        return _("延长审批期限告知书"), text % {
+            "who": who,
+            "received": received,
+            "item": app.item_name,
+            "number": app.number,
+            "reason": app.extension_reason.rstrip("。"),
+            "days": extended.extended if extended else "",
+            "due": _day(extended.due_date) if extended else "",
         }
     decision = app.decision
     if kind == "decision":

@@ -19,6 +19,9 @@ class ReceiveForm(forms.Form):
         label=_("已收材料"), required=False, widget=forms.CheckboxSelectMultiple, choices=()
     )
     pledge = forms.BooleanField(label=_("实行告知承诺制"), required=False)
+    joint_handling = forms.BooleanField(
+        label=_("联合办理"), required=False, help_text=_("多个部门联合办理:法定时限45个工作日,可延长15个工作日")
+    )
     scan = forms.FileField(
         label=_("材料扫描件"), required=False, help_text=_("PDF、图片或OFD;更多文件可在申请页面补充。")
     )

@@ -106,6 +106,9 @@ class Application(models.Model):
     competent_department = models.CharField(_("有权受理的部门"), max_length=200, blank=True)
     withdrawal_reason = models.TextField(_("撤回理由"), blank=True)
     pledge = models.BooleanField(_("告知承诺制"), default=False)
+    # ALL Art 42 para 2: several departments handling one application jointly (联合办理) have 45 working
+    # days, extendable once by 15, instead of the item's own limit.
+    joint_handling = models.BooleanField(_("联合办理"), default=False, db_default=False)
     # Set when a clock runs over; the on-time rate and the dashboard read it.
     overdue = models.BooleanField(_("曾超期"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)

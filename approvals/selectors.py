@@ -3,6 +3,7 @@
 """
 
 import datetime
+from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
@@ -16,6 +17,7 @@ from catalogs import selectors as catalog_selectors
 from catalogs.models import CatalogKind, Category, PowerItem, ServiceItem, ServiceLevel
 from ruian.audit import AuditEntry
 from ruian.clocks import ClockStatus, Deadline
+from ruian.divisions import Division
 from ruian.permissions import scope_filter
 from ruian.staff import Role
 
@@ -173,6 +175,7 @@ ACTION_LABELS = {
     "approvals.application.withdrawn": _("撤回"),
     "approvals.application.revoked": _("撤销许可"),
     "approvals.application.rated": _("评价"),
+    "approvals.application.overdue": _("超过时限"),
     "approvals.pledge.verified": _("承诺核查"),
     "ruian.attachment.uploaded": _("上传扫描件"),
 }
@@ -190,6 +193,29 @@ def approvers_of(township):
     return get_user_model().objects.filter(
         is_active=True, groups__name=Role.APPROVER, staff__organisation__division__code__startswith=township.prefix
     )
+
+
+def staff_by_township(township_ids, roles) -> dict[int, set[int]]:
+    """{township id: ids of the active users with one of `roles` working in it}, in two queries whatever
+    the number of townships: the sweep's recipients (approvers, the leader in charge) for a whole batch.
+
+    "Working in it" as `approvers_of`: the user's organisation sits in the township or a village under it.
+    """
+    townships = list(Division.objects.filter(pk__in=set(township_ids)).only("code", "level"))
+    if not townships:
+        return {}
+    by_prefix: dict[str, set[int]] = defaultdict(set)
+    lengths = {len(t.prefix) for t in townships}
+    users = (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name__in=list(roles), staff__organisation__division__isnull=False)
+        .values_list("pk", "staff__organisation__division__code")
+        .distinct()
+    )
+    for user_id, code in users:
+        for length in lengths:
+            by_prefix[code[:length]].add(user_id)
+    return {t.pk: by_prefix.get(t.prefix, set()) for t in townships}
 
 
 def sync_queryset(user, updated_since=None):

@@ -103,6 +103,7 @@ def receive(request, item_ref):
                 address=data["address"],
                 materials_provided=data["materials"],
                 pledge=data.get("pledge", False),
+                joint_handling=data.get("joint_handling", False),
             )
         except ValidationError as error:
             _add_errors(form, error)
@@ -313,7 +314,8 @@ def _decide(app, user, post):
 
 @login_required
 def township_dashboard(request):
-    _require_role(request.user, Role.WINDOW_CLERK, Role.APPROVER)
+    # The leader in charge (分管领导) watches the township's figures; the kernel's menu links them here.
+    _require_role(request.user, Role.WINDOW_CLERK, Role.APPROVER, Role.LEADER)
     township = _township(request)
     stats = selectors.dashboard(request.user, township)
     return render(request, "approvals/dashboard.html", {"township": township, "stats": stats})
@@ -363,6 +365,7 @@ def public_lookup(request):
                 "accepted_at",
                 "decided_at",
                 "issued_at",
+                "extended",
                 "applicant_phone",
                 "township__name",
             )
@@ -378,6 +381,8 @@ def public_lookup(request):
                 "accepted_at": app.accepted_at,
                 "decided_at": app.decided_at,
                 "issued_at": app.issued_at,
+                # The applicant learns of an extension here too (ALL Art 42); its reason is in the written notice.
+                "extended": app.extended,
             }
         else:
             _count_failed_lookup(request)

@@ -109,23 +109,26 @@ def _items(ctx, editor) -> dict:
 
 
 def _approvers(ctx) -> dict:
-    """Two approvers per township (decisions take two staff), granted as set_staff_organisation grants."""
+    """Two approvers per township (decisions take two staff) and the leader in charge (分管领导, told when a
+    clock turns red), granted as set_staff_organisation grants."""
     User = get_user_model()
     password = make_password(PASSWORD)
-    users, pairs = [], []
+    users, pairs, roles = [], [], []
     for township in ctx.townships:
-        for n in (1, 2):
-            user = User(username=f"approver{n}_{township.code[:9]}", password=password, first_name="审批")
+        for name, role in (("approver1", Role.APPROVER), ("approver2", Role.APPROVER), ("leader", Role.LEADER)):
+            user = User(username=f"{name}_{township.code[:9]}", password=password, first_name="审批")
             users.append(user)
             pairs.append((user, township))
+            roles.append(role)
     User.objects.bulk_create(users, batch_size=5000)
     StaffProfile.objects.bulk_create(
         [StaffProfile(user=u, organisation=ctx.orgs[(t.pk, OrgKind.TOWNSHIP_OFFICE)]) for u, t in pairs],
         batch_size=5000,
     )
-    group = Group.objects.get(name=Role.APPROVER)
+    groups = {role: Group.objects.get(name=role).pk for role in (Role.APPROVER, Role.LEADER)}
     User.groups.through.objects.bulk_create(
-        [User.groups.through(user_id=u.pk, group_id=group.pk) for u in users], batch_size=5000
+        [User.groups.through(user_id=u.pk, group_id=groups[role]) for u, role in zip(users, roles, strict=True)],
+        batch_size=5000,
     )
     permission = Permission.objects.get(codename="work_in_division", content_type__app_label="ruian")
     division_type = ContentType.objects.get_for_model(Division)
@@ -136,7 +139,7 @@ def _approvers(ctx) -> dict:
         ],
         batch_size=5000,
     )
-    return {t.pk: (pairs[2 * k][0], pairs[2 * k + 1][0]) for k, t in enumerate(ctx.townships)}
+    return {t.pk: (pairs[3 * k][0], pairs[3 * k + 1][0]) for k, t in enumerate(ctx.townships)}
 
 
 def _due_table(cursor, days: int, amounts: set[int]) -> None:
@@ -370,13 +373,22 @@ def generate(scale: dict, ctx, out) -> None:
             f"UPDATE ruian_deadline SET level = {level} WHERE content_type_id = %(ct)s AND status = 'running'",
             common,
         )
-        # What the red threshold handlers would have recorded: the overrun, for the on-time rate.
+        # What the red threshold handlers would have recorded (services.record_overruns): the overrun, for
+        # the on-time rate, with its audit entry.
         cursor.execute(
             """
-            UPDATE approvals_application a SET overdue = true FROM ruian_deadline d
-            WHERE d.content_type_id = %s AND d.object_id = a.id AND d.level >= 2
+            WITH marked AS (
+                UPDATE approvals_application a SET overdue = true FROM ruian_deadline d
+                WHERE d.content_type_id = %s AND d.object_id = a.id AND d.level >= 2 AND NOT a.overdue
+                RETURNING a.id, a.number, a.item_name, a.status, d.kind, d.due_at
+            )
+            INSERT INTO ruian_auditentry (created_at, actor_id, action, content_type_id, object_id, object_repr,
+                                          from_state, to_state, reason, data)
+            SELECT due_at, NULL, 'approvals.application.overdue', %s, id::text, left(number || ' ' || item_name, 200),
+                   status, status, '已超过承诺时限。', jsonb_build_object('clock', kind)
+            FROM marked
             """,
-            [app_type],
+            [app_type, app_type],
         )
         # The records each state implies.
         cursor.execute(
@@ -583,6 +595,11 @@ def _harness_counts_writes() -> bool:
 def sweeps(ctx) -> dict:
     """The deadline sweep as at the end of the second working day from today (a day ahead on a weekend
     crosses nothing: working-day limits end at midnight after a working day)."""
+    from django.urls import reverse
+
+    # The handlers link each notice to its application: load the URLconf first, as a running worker has,
+    # so the figure is the sweep's and not a one-off import (about a second on this machine).
+    reverse("approvals:workbench")
     moment = clocks.compute_due(timezone.localdate(), Unit.WORKING_DAYS, SWEEP_WORKING_DAYS)
     result = clocks.sweep_deadlines(now=moment)
     again = clocks.sweep_deadlines(now=moment)

@@ -8,7 +8,8 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,45 @@ def notify(recipients, *, title: str, body: str = "", link: str = "", key: str =
     return len(rows)
 
 
+def notify_select(sql: str, params=()) -> int:
+    """The set-based form of `notify` for sweeps: `sql` is a SELECT of (recipient id, title, body, link,
+    key) rows, inserted by one INSERT ... SELECT ... ON CONFLICT DO NOTHING whatever their number.
+
+    The (recipient, key) constraint drops what was already delivered, so a rerun (or a concurrent sweep)
+    writes nothing twice, and a duplicate within the rows once; titles, links and keys are cut to fit.
+    Returns how many were new. In-app only: a sweep notifies thousands at once.
+    """
+    field = Notification._meta.get_field
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {Notification._meta.db_table} (recipient_id, title, body, link, key, created_at)
+            SELECT n.recipient_id, left(n.title, {field("title").max_length}), coalesce(n.body, ''),
+                   left(coalesce(n.link, ''), {field("link").max_length}), left(n.key, {field("key").max_length}),
+                   %s
+              FROM ({sql}) AS n(recipient_id, title, body, link, key)
+             WHERE n.recipient_id IS NOT NULL
+            ON CONFLICT (recipient_id, key) WHERE key <> '' DO NOTHING
+            """,
+            [timezone.now(), *params],
+        )
+        return cursor.rowcount
+
+
+def notify_many(notices) -> int:
+    """The bulk form of `notify`: `notices` yields (recipient ids, title, body, link, key); one INSERT
+    (`notify_select`), each (recipient, key) delivered once."""
+    columns: tuple[list, ...] = ([], [], [], [], [])
+    for user_ids, title, body, link, key in notices:
+        for user_id in user_ids:
+            row = (user_id, str(title), str(body or ""), str(link or ""), key or "")
+            for column, value in zip(columns, row, strict=True):
+                column.append(value)
+    if not columns[0]:
+        return 0
+    return notify_select("SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])", columns)
+
+
 def _send_email(subject: str, body: str, addresses: list[str]) -> None:
     try:
         send_mail(subject, body, None, addresses, fail_silently=False)
@@ -68,8 +108,6 @@ def _send_email(subject: str, body: str, addresses: list[str]) -> None:
 
 @transaction.atomic
 def mark_read(*, user, notification_ids=None) -> int:
-    from django.utils import timezone
-
     qs = Notification.objects.filter(recipient=user, read_at__isnull=True)
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)

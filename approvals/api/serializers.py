@@ -73,6 +73,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "refusal_reason",
             "competent_department",
             "pledge",
+            "joint_handling",
             "overdue",
             "decision",
             "issuance",
@@ -145,6 +146,9 @@ class ApplicationCreateSerializer(serializers.Serializer):
     contact_name = serializers.CharField(max_length=64, required=False, default="")
     address = serializers.CharField(max_length=300, required=False, default="")
     materials_provided = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    joint_handling = serializers.BooleanField(
+        required=False, default=False, help_text=_("联合办理:法定时限45个工作日,可延长15个工作日(行政许可法第42条)")
+    )
 
 
 class ApprovalReasonSerializer(serializers.Serializer):

@@ -182,3 +182,9 @@ def test_token_client_accepts_and_withdraws(token_api, item, home_township, cler
         ).status_code
         == 403
     )
+
+
+def test_create_under_joint_handling(token_api, item, home_township):
+    response = token_api.post(URL, payload(item, joint_handling=True), format="json", HTTP_IDEMPOTENCY_KEY="joint-1")
+    assert response.status_code == 201, response.content
+    assert response.json()["joint_handling"] is True and response.json()["legal_limit"] == 45

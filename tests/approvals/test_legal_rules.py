@@ -203,3 +203,45 @@ def test_bad_rating_followup_and_pledge_check_clocks_warn(home_township, item, c
     assert Notification.objects.filter(recipient=approver, title__contains="承诺核查").count() == 1
     sweep_deadlines(now=af.at(D(2026, 12, 31), 12))
     assert Notification.objects.filter(recipient=clerk, title__contains="差评整改").count() == 1
+
+
+def test_joint_handling_has_45_working_days_extendable_once_by_15(home_township, item, clerk, approver, now_is):
+    # ALL Art 42 para 2: joint handling by several departments, 45 working days, +15 once.
+    now_is(af.at(D(2026, 11, 2)))
+    app = af.receive(home_township, item, clerk, joint_handling=True)
+    assert app.joint_handling and app.legal_limit == app.promised_limit == 45
+    services.accept_application(application=app, actor=clerk)
+    services.send_to_back_office(application=app, actor=clerk)
+    clock = clocks.open_clock(app, "approvals.decision", lock=False)
+    # 45 working days from Mon 2 Nov 2026 run into January 2027.
+    assert clock.due_date == services_working(D(2026, 11, 2), 45)
+    assert clock.due_date.year == 2027 and clock.hard_due_at is None  # nothing shorter promised
+    services.extend_decision(application=app, reason="需多个部门会商", actor=approver)
+    clock.refresh_from_db()
+    assert clock.extended == 15 and clock.due_date == services_working(services_working(D(2026, 11, 2), 45), 15)
+    entry = AuditEntry.objects.for_object(app).get(action="approvals.application.extended")
+    assert entry.data == {"days": 15}
+    with pytest.raises(ValidationError):
+        services.extend_decision(application=app, reason="再延一次", actor=approver)
+
+
+def test_extension_reason_is_told_to_the_applicant(client, reviewing, approver):
+    from django.urls import reverse
+
+    from approvals import documents
+
+    assert "extension" not in documents.available(reviewing)
+    services.extend_decision(application=reviewing, reason="需征求县级部门意见", actor=approver)
+    reviewing.refresh_from_db()
+    assert "extension" in documents.available(reviewing)
+    title, text = documents._body(reviewing, "extension")
+    clock = clocks.open_clock(reviewing, "approvals.decision", lock=False)
+    due = clock.due_date
+    assert title == "延长审批期限告知书"
+    assert "需征求县级部门意见" in text and "10个工作日" in text and f"{due.year}年{due.month}月{due.day}日" in text
+    assert documents.render_pdf(reviewing, "extension", "http://x/").startswith(b"%PDF-")
+    # The public status page says so (the reason, which may name people, stays in the written notice).
+    page = client.get(
+        reverse("approvals:public_lookup"), {"number": reviewing.number, "phone_last4": reviewing.phone_last4}
+    ).content.decode()
+    assert 'data-testid="extended"' in page and "需征求" not in page

@@ -231,3 +231,44 @@ def test_qr_link_prefills_the_number(client, home_township, item, clerk):
     app = af.receive(home_township, item, clerk)
     page = client.get(reverse("approvals:public_lookup"), {"number": app.number}).content.decode()
     assert f'value="{app.number}"' in page and "invalid-feedback" not in page
+
+
+def test_receive_form_records_joint_handling(client, home_township, item, clerk):
+    login(client, clerk)
+    url = reverse("approvals:receive", args=[f"p-{item.pk}"])
+    assert "联合办理" in client.get(url).content.decode()
+    fields = {
+        "channel": "window",
+        "applicant_kind": "person",
+        "applicant_name": "张三",
+        "applicant_id_number": af.VALID_RIC,
+        "applicant_phone": "13912345678",
+        "materials": af.ALL_MANDATORY,
+        "joint_handling": "on",
+    }
+    assert client.post(url, fields).status_code == 302
+    app = Application.objects.get()
+    assert app.joint_handling and app.legal_limit == 45
+
+
+def test_dashboard_average_working_days_and_ratings(
+    client, home_township, item, clerk, approver, second_approver, leader, now_is
+):
+    import datetime
+
+    from approvals.models import Delivery, RatingLevel
+
+    now_is(af.at(datetime.date(2026, 11, 2)))  # Monday
+    app = af.receive(home_township, item, clerk)
+    services.accept_application(application=app, actor=clerk)
+    services.send_to_back_office(application=app, actor=clerk)
+    now_is(af.at(datetime.date(2026, 11, 6)))  # Friday: 4 working days used of the legal 20
+    services.decide_application(
+        application=app, approve=True, reasons="符合", actor=approver, second_reviewer=second_approver
+    )
+    services.issue_result(application=app, delivery=Delivery.COLLECTED, actor=clerk)
+    services.rate_application(application=app, level=RatingLevel.DISSATISFIED, comment="排队久", actor=clerk)
+    login(client, leader)
+    page = client.get(reverse("approvals:dashboard")).content.decode()
+    assert "4.0 / 20.0" in page
+    assert "共 1 条,差评 1 条" in page and "100% (1/1)" in page
