@@ -12,6 +12,8 @@ ENUM_NAMES = {
     "EnforcementProcedureEnum": "enforcement.models.Procedure",
     "EnforcementTransferDirectionEnum": "enforcement.models.TransferDirection",
     "EnforcementPenaltyMeasureEnum": "enforcement.models.PenaltyMeasure",
+    "EnforcementMeetingKindEnum": "enforcement.models.MeetingKind",
+    "EnforcementMeetingTaskStatusEnum": "enforcement.states.MeetingTaskStatus",
 }
 
 
@@ -22,10 +24,18 @@ class EnforcementConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
-        from enforcement import sweeps
+        from enforcement import handover, sweeps
 
         # The deadline sweep finds the enforcement clocks' handlers here.
         sweeps.register()
+        # Grid events that are violations arrive here as leads.
+        handover.register()
+        # Certificates nearing expiry and pending grid hand-overs, once a day (merged, never replacing an entry).
+        from celery.schedules import crontab
+
+        settings.CELERY_BEAT_SCHEDULE.setdefault(
+            "enforcement-daily", {"task": "enforcement.tasks.daily", "schedule": crontab(hour=6, minute=41)}
+        )
         overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
         for name, path in ENUM_NAMES.items():
             overrides.setdefault(name, path)

@@ -41,3 +41,13 @@ DEFAULTS = {
 
 def setting(name: str):
     return getattr(settings, f"ENFORCEMENT_{name}", DEFAULTS[name])
+
+
+# Training and certificates (全员培训) [practice]: a certificate issued after a passed exam is valid this many
+# years; officers are told this many days before it expires.
+DEFAULTS.update(
+    {
+        "CERTIFICATE_VALIDITY_YEARS": 3,
+        "CERTIFICATE_WARNING_DAYS": 60,
+    }
+)

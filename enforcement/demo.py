@@ -16,9 +16,12 @@ from catalogs.models import Category
 from catalogs.selectors import powers_of_township
 from enforcement import services
 from enforcement.models import (
+    Case,
+    JointMeeting,
     Lead,
     LeadSource,
     MarketSubject,
+    MeetingKind,
     PartyKind,
     PenaltyMeasure,
     PostingType,
@@ -26,6 +29,7 @@ from enforcement.models import (
     SquadMember,
     Transfer,
 )
+from enforcement.states import CaseStatus, TransferStatus
 from ruian import clocks
 from ruian.clocks import Unit
 from ruian.divisions import Division
@@ -70,7 +74,15 @@ def load(stdout=None) -> None:
         _cases(home, power, users)
         _transfer(county, home, users)
         _inspection(home, users)
-    _say(stdout, f"enforcement: 执法中队、案件({home.name})、移送、公示与双随机抽查计划已就绪;过期执法证: {expired}。")
+    expiring = _expiring_officer(home)
+    if not JointMeeting.objects.filter(township=home).exists():
+        _training(home, users, expiring)
+        _meetings(home, users)
+    _say(
+        stdout,
+        f"enforcement: 执法中队、案件({home.name})、移送、公示、双随机抽查、培训考试与联席会议已就绪;"
+        f"过期执法证: {expired};60日内到期: {expiring.username}。",
+    )
 
 
 def _squads(county, users):
@@ -292,3 +304,113 @@ def _inspection(home, users):
         actor=leader,
     )
     services.inspection_draw(plan=plan, actor=leader, seed=20261201)
+
+
+def _expiring_officer(home):
+    """officer4: a squad member whose certificate expires in 45 days, listed and told to sit the exam."""
+    squad_org = Organisation.objects.filter(division=home, kind=OrgKind.ENFORCEMENT_SQUAD).first()
+    user, created = get_user_model().objects.get_or_create(
+        username="officer4", defaults={"last_name": "钱", "first_name": "海燕", "email": "officer4@example.org"}
+    )
+    if created:
+        user.password = make_password(settings.DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        set_staff_organisation(
+            user=user,
+            organisation=squad_org,
+            phone="13862710014",
+            certificate_number="32062310014",
+            certificate_valid_from=datetime.date(2023, 1, 1),
+            certificate_valid_until=timezone.localdate() + datetime.timedelta(days=45),
+        )
+        assign_role(user=user, role=Role.OFFICER)
+    return user
+
+
+def _training(home, users, expiring):
+    leader = users["squad_leader"]
+    today = timezone.localdate()
+    session = services.training_session_create(
+        township=home,
+        title="新《行政处罚法》与证据收集规范全员培训",
+        held_on=today - datetime.timedelta(days=14),
+        hours=Decimal("4"),
+        place="长沙镇便民服务中心三楼会议室",
+        trainer="县司法局 法制科",
+        actor=leader,
+    )
+    for officer, attended in ((users["officer"], True), (users["officer2"], True), (expiring, False)):
+        services.training_attendance_record(
+            session=session, officer=officer, attended=attended, note="" if attended else "外出办案", actor=leader
+        )
+    exam = services.exam_create(
+        township=home,
+        title=f"{today.year}年度行政执法资格考试",
+        held_on=today - datetime.timedelta(days=7),
+        actor=leader,
+    )
+    services.exam_result_record(exam=exam, officer=users["officer2"], score=88, actor=leader)
+    services.exam_result_record(exam=exam, officer=expiring, score=55, actor=leader)
+
+
+def _meetings(home, users):
+    """A weekly dispatch with an overdue and an open task, a monthly progress meeting with a finished task and a
+    quarterly review, their agenda on a case in investigation and on the transfer waiting past its deadline."""
+    leader, officer, officer2 = users["squad_leader"], users["officer"], users["officer2"]
+    today = timezone.localdate()
+    case = Case.objects.filter(township=home, status=CaseStatus.INVESTIGATING).first()
+    transfer = Transfer.objects.filter(township=home, status=TransferStatus.SENT).first()
+    weekly = services.meeting_create(
+        township=home,
+        kind=MeetingKind.WEEKLY_DISPATCH,
+        title="长沙镇综合执法周调度会",
+        held_on=today - datetime.timedelta(days=7),
+        chair="分管副镇长 缪建新",
+        participants="综合行政执法局、派出所、市场监管分局、司法所",
+        actor=leader,
+    )
+    on_transfer = services.agenda_item_add(
+        meeting=weekly, topic="移送县生态环境局的偷排线索逾期未接收", transfer=transfer, actor=leader
+    )
+    services.meeting_decide(
+        meeting=weekly,
+        agenda_item=on_transfer,
+        text="由中队长当面对接县生态环境局,逾期提请县政府协调。",
+        tasks=[
+            {"title": "对接县生态环境局并反馈接收情况", "owner": leader, "due_on": today - datetime.timedelta(days=2)}
+        ],
+        actor=leader,
+    )
+    if case is not None:
+        on_case = services.agenda_item_add(meeting=weekly, topic=f"{case.title}调查进度", case=case, actor=leader)
+        services.meeting_decide(
+            meeting=weekly,
+            agenda_item=on_case,
+            text="补充询问笔录和现场勘验,下周调度会汇报。",
+            tasks=[{"title": "补充询问笔录", "owner": officer, "due_on": today + datetime.timedelta(days=5)}],
+            actor=leader,
+        )
+    monthly = services.meeting_create(
+        township=home,
+        kind=MeetingKind.MONTHLY_PROGRESS,
+        title="长沙镇综合执法月推进会",
+        held_on=today - datetime.timedelta(days=25),
+        chair="镇长",
+        actor=leader,
+    )
+    decision = services.meeting_decide(
+        meeting=monthly,
+        text="开展夜市占道经营专项整治。",
+        tasks=[{"title": "制定夜市整治方案", "owner": officer2, "due_on": today - datetime.timedelta(days=15)}],
+        actor=leader,
+    )
+    services.meeting_task_complete(task=decision.tasks.get(), result="方案已印发并组织实施。", actor=officer2)
+    quarterly = services.meeting_create(
+        township=home,
+        kind=MeetingKind.QUARTERLY_REVIEW,
+        title="长沙镇综合执法季度讲评会",
+        held_on=today - datetime.timedelta(days=40),
+        chair="镇党委书记",
+        actor=leader,
+    )
+    services.meeting_decide(meeting=quarterly, text="本季度按期结案率、移送按时接收率通报讲评。", actor=leader)

@@ -5,7 +5,18 @@ from django.utils.translation import gettext_lazy as _
 
 from catalogs.models import Category
 from catalogs.selectors import powers_of_township
-from enforcement.models import EvidenceKind, ExecutionMethod, LeadSource, PartyKind, PenaltyMeasure, ServiceMethod
+from enforcement.models import (
+    Case,
+    EvidenceKind,
+    ExecutionMethod,
+    LeadSource,
+    MeetingKind,
+    PartyKind,
+    PenaltyMeasure,
+    ServiceMethod,
+    Transfer,
+)
+from enforcement.states import OPEN_CASE_STATUSES, TransferStatus
 from ruian.organisations import Organisation, OrgKind
 from ruian.staff import Role
 
@@ -181,3 +192,144 @@ class InspectionPlanForm(BootstrapForm):
     ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
     target_count = forms.IntegerField(label=_("抽取对象数"), min_value=1, max_value=10000)
     inspectors_per_target = forms.IntegerField(label=_("每户检查人员"), min_value=2, max_value=10, initial=2)
+
+
+# --- training, certificates and joint meetings -----------------------------------------------------------------
+
+
+def _date(label):
+    return forms.DateField(label=label, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class TrainingSessionForm(BootstrapForm):
+    title = forms.CharField(label=_("培训主题"), max_length=200)
+    held_on = _date(_("培训日期"))
+    hours = forms.DecimalField(label=_("学时"), min_value=0, max_digits=5, decimal_places=1, initial=2)
+    place = forms.CharField(label=_("地点"), required=False)
+    trainer = forms.CharField(label=_("授课人"), required=False)
+
+
+class AttendanceForm(BootstrapForm):
+    officer = forms.ModelChoiceField(queryset=None, label=_("执法人员"))
+    attended = forms.BooleanField(label=_("出勤"), required=False, initial=True)
+    note = forms.CharField(label=_("备注"), required=False, max_length=200)
+
+    def __init__(self, *args, township, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers_of(township)
+
+
+class ExamForm(BootstrapForm):
+    title = forms.CharField(label=_("考试名称"), max_length=200)
+    held_on = _date(_("考试日期"))
+    pass_mark = forms.DecimalField(label=_("合格分数"), min_value=1, max_value=100, initial=60)
+
+
+class ExamResultForm(BootstrapForm):
+    officer = forms.ModelChoiceField(queryset=None, label=_("考生"))
+    score = forms.DecimalField(label=_("成绩"), min_value=0, max_value=100, decimal_places=1)
+    certificate_number = forms.CharField(label=_("发放执法证号(换证可留空)"), required=False, max_length=32)
+
+    def __init__(self, *args, township, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["officer"].queryset = officers_of(township)
+
+
+class MeetingForm(BootstrapForm):
+    kind = forms.ChoiceField(choices=MeetingKind.choices, label=_("会议类型"))
+    title = forms.CharField(label=_("会议名称"), max_length=200)
+    held_on = _date(_("会议日期"))
+    chair = forms.CharField(label=_("主持人"), required=False)
+    participants = forms.CharField(label=_("参会单位和人员"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AgendaForm(BootstrapForm):
+    topic = forms.CharField(label=_("议题"), max_length=300)
+    case = forms.ModelChoiceField(queryset=None, label=_("关联案件"), required=False)
+    transfer = forms.ModelChoiceField(queryset=None, label=_("关联移送"), required=False)
+
+    def __init__(self, *args, township, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Open cases and transfers not yet settled: what a meeting can still act on.
+        self.fields["case"].queryset = Case.objects.filter(township=township, status__in=OPEN_CASE_STATUSES).order_by(
+            "-filed_on", "-id"
+        )
+        self.fields["transfer"].queryset = Transfer.objects.filter(
+            township=township, status__in=[TransferStatus.SENT, TransferStatus.RETURNED, TransferStatus.COORDINATION]
+        ).order_by("-sent_at")
+
+
+TASK_ROWS = 3  # task rows on the decision form; more tasks are added with a further decision or over the API
+
+
+class MeetingDecisionForm(BootstrapForm):
+    """A decision and up to three tasks. A task row with a title but no owner is refused (by the service)."""
+
+    agenda_item = forms.ModelChoiceField(queryset=None, label=_("议题"), required=False)
+    text = forms.CharField(label=_("议定事项"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["agenda_item"].queryset = meeting.agenda.all()
+        people = (
+            get_user_model()
+            .objects.filter(is_active=True, staff__organisation__division__code__startswith=meeting.township.prefix)
+            .order_by("username")
+        )
+        for i in range(1, TASK_ROWS + 1):
+            self.fields[f"task{i}_title"] = forms.CharField(label=_("任务%(n)s") % {"n": i}, required=False)
+            self.fields[f"task{i}_owner"] = forms.ModelChoiceField(queryset=people, label=_("责任人"), required=False)
+            self.fields[f"task{i}_due_on"] = forms.DateField(
+                label=_("完成时限"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+            )
+        for field in self.fields.values():
+            css = (
+                "form-select form-select-sm"
+                if isinstance(field.widget, forms.Select)
+                else "form-control form-control-sm"
+            )
+            field.widget.attrs.setdefault("class", css)
+
+    def tasks(self):
+        rows = []
+        for i in range(1, TASK_ROWS + 1):
+            title = self.cleaned_data.get(f"task{i}_title", "")
+            owner = self.cleaned_data.get(f"task{i}_owner")
+            due_on = self.cleaned_data.get(f"task{i}_due_on")
+            if title or owner or due_on:
+                rows.append({"title": title, "owner": owner, "due_on": due_on})
+        return rows
+
+
+class TaskDoneForm(BootstrapForm):
+    result = forms.CharField(label=_("办理结果"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class SimplifiedForm(BootstrapForm):
+    """简易程序 short form (APL Art 51-52): decided and served on the spot by two certified officers."""
+
+    power = forms.ModelChoiceField(queryset=None, label=_("处罚事项(适用简易程序)"))
+    title = forms.CharField(label=_("案由"), max_length=300)
+    party_kind = forms.ChoiceField(choices=PartyKind.choices, label=_("当事人类型"))
+    party_name = forms.CharField(label=_("当事人"), max_length=200)
+    party_id_number = forms.CharField(label=_("身份证号/统一社会信用代码"), required=False, max_length=18)
+    measures = forms.MultipleChoiceField(
+        choices=[
+            (PenaltyMeasure.WARNING, PenaltyMeasure.WARNING.label),
+            (PenaltyMeasure.FINE, PenaltyMeasure.FINE.label),
+        ],
+        label=_("处罚种类"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    fine = forms.DecimalField(
+        label=_("罚款(元;个人200元以下,单位3000元以下)"), min_value=0, max_digits=12, decimal_places=2, initial=0
+    )
+    officers = OfficerChoiceField(queryset=None, label=_("执法人员(两名持有效执法证)"))
+    facts = forms.CharField(label=_("违法事实"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, township, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["power"].queryset = powers_of_township(township, timezone.localdate()).filter(
+            category=Category.PENALTY, simplified_procedure=True
+        )
+        self.fields["officers"].queryset = officers_of(township)

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from enforcement.states import CaseStatus, InspectionPlanStatus, LeadStatus, TransferStatus
+from enforcement.states import CaseStatus, InspectionPlanStatus, LeadStatus, MeetingTaskStatus, TransferStatus
 from ruian.divisions import Division
 from ruian.organisations import Organisation
 
@@ -146,6 +146,15 @@ class Lead(PartyFields):
     client = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     idempotency_key = models.CharField(max_length=100, blank=True)
     external_ref = models.CharField(_("平台编号"), max_length=100, blank=True)
+    # A violation reported in a grid becomes a lead; the event keeps its own flow and links back here.
+    grid_event = models.OneToOneField(
+        "grids.Event",
+        verbose_name=_("网格事件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="enforcement_lead",
+    )
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
@@ -210,7 +219,12 @@ class Case(PartyFields):
         verbose_name = _("案件")
         verbose_name_plural = _("案件")
         ordering = ["-filed_on", "-id"]
-        indexes = [models.Index(fields=["township", "status"]), models.Index(fields=["updated_at", "id"])]
+        indexes = [
+            models.Index(fields=["township", "status"]),
+            models.Index(fields=["updated_at", "id"]),
+            # The board lists a township's newest open cases: read in this order, it stops after a page.
+            models.Index(fields=["township", "-filed_on", "-id"], name="enforcement_case_newest"),
+        ]
 
     def __str__(self):
         return f"{self.number} {self.title}"
@@ -660,3 +674,198 @@ class InspectionTarget(models.Model):
 
     def __str__(self):
         return f"{self.plan_id} · {self.subject_id}"
+
+
+# --- training and certificates (全员培训, 执法资格考试) ------------------------------------------------------
+
+
+class TrainingSession(models.Model):
+    """A training session of the township's enforcement team; attendance is recorded per officer."""
+
+    township = models.ForeignKey(Division, verbose_name=_("乡镇(街道)"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("培训主题"), max_length=200)
+    held_on = models.DateField(_("培训日期"))
+    hours = models.DecimalField(_("学时"), max_digits=5, decimal_places=1, default=2)
+    place = models.CharField(_("地点"), max_length=200, blank=True)
+    trainer = models.CharField(_("授课人"), max_length=100, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("培训")
+        verbose_name_plural = _("培训")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def scope_division(self):
+        return self.township
+
+
+class TrainingAttendance(models.Model):
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="attendance")
+    officer = models.ForeignKey(User, verbose_name=_("执法人员"), on_delete=models.PROTECT, related_name="+")
+    attended = models.BooleanField(_("出勤"), default=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("培训出勤")
+        verbose_name_plural = _("培训出勤")
+        constraints = [models.UniqueConstraint(fields=["session", "officer"], name="enforcement_attendance_once")]
+
+    def __str__(self):
+        return f"{self.session_id} · {self.officer_id}"
+
+
+class QualificationExam(models.Model):
+    """执法资格考试: passing it issues or renews the officer's enforcement certificate."""
+
+    township = models.ForeignKey(Division, verbose_name=_("乡镇(街道)"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("考试名称"), max_length=200)
+    held_on = models.DateField(_("考试日期"))
+    pass_mark = models.DecimalField(_("合格分数"), max_digits=5, decimal_places=1, default=60)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("执法资格考试")
+        verbose_name_plural = _("执法资格考试")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def scope_division(self):
+        return self.township
+
+
+class ExamResult(models.Model):
+    exam = models.ForeignKey(QualificationExam, on_delete=models.CASCADE, related_name="results")
+    officer = models.ForeignKey(User, verbose_name=_("考生"), on_delete=models.PROTECT, related_name="+")
+    score = models.DecimalField(_("成绩"), max_digits=5, decimal_places=1)
+    passed = models.BooleanField(_("合格"))
+    certificate_number = models.CharField(_("发放/换发执法证号"), max_length=32, blank=True)
+    certificate_valid_until = models.DateField(_("执法证有效期至"), null=True, blank=True)
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("考试成绩")
+        verbose_name_plural = _("考试成绩")
+        constraints = [models.UniqueConstraint(fields=["exam", "officer"], name="enforcement_exam_result_once")]
+
+    def __str__(self):
+        return f"{self.exam_id} · {self.officer_id}: {self.score}"
+
+
+# --- joint enforcement meetings (联席会议, 会商) --------------------------------------------------------------
+
+
+class MeetingKind(models.TextChoices):
+    WEEKLY_DISPATCH = "weekly_dispatch", _("周调度会")
+    MONTHLY_PROGRESS = "monthly_progress", _("月推进会")
+    QUARTERLY_REVIEW = "quarterly_review", _("季度讲评会")
+    CASE_CONSULTATION = "consultation", _("案件会商")
+
+
+class JointMeeting(models.Model):
+    """A joint enforcement meeting: agenda items on cases and transfers, decisions, tasks with deadlines."""
+
+    township = models.ForeignKey(Division, verbose_name=_("乡镇(街道)"), on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("会议类型"), max_length=24, choices=MeetingKind.choices)
+    title = models.CharField(_("会议名称"), max_length=200)
+    held_on = models.DateField(_("会议日期"))
+    chair = models.CharField(_("主持人"), max_length=100, blank=True)
+    participants = models.TextField(_("参会单位和人员"), blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("联席会议")
+        verbose_name_plural = _("联席会议")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def scope_division(self):
+        return self.township
+
+
+class AgendaItem(models.Model):
+    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="agenda")
+    topic = models.CharField(_("议题"), max_length=300)
+    case = models.ForeignKey(
+        Case, verbose_name=_("涉及案件"), null=True, blank=True, on_delete=models.PROTECT, related_name="agenda_items"
+    )
+    transfer = models.ForeignKey(
+        Transfer,
+        verbose_name=_("涉及移送"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="agenda_items",
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("会议议题")
+        verbose_name_plural = _("会议议题")
+        ordering = ["meeting_id", "position", "id"]
+
+    def __str__(self):
+        return self.topic
+
+
+class MeetingDecision(models.Model):
+    meeting = models.ForeignKey(JointMeeting, on_delete=models.CASCADE, related_name="decisions")
+    agenda_item = models.ForeignKey(
+        AgendaItem, verbose_name=_("议题"), null=True, blank=True, on_delete=models.PROTECT, related_name="decisions"
+    )
+    text = models.TextField(_("会议议定事项"))
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("议定事项")
+        verbose_name_plural = _("议定事项")
+        ordering = ["meeting_id", "id"]
+
+    def __str__(self):
+        return self.text[:50]
+
+
+class MeetingTask(models.Model):
+    """A decision turned into a task: always an owner and a deadline (a kernel clock, swept)."""
+
+    decision = models.ForeignKey(MeetingDecision, on_delete=models.CASCADE, related_name="tasks")
+    title = models.CharField(_("任务"), max_length=300)
+    owner = models.ForeignKey(User, verbose_name=_("责任人"), on_delete=models.PROTECT, related_name="meeting_tasks")
+    due_on = models.DateField(_("完成时限"))
+    status = models.CharField(
+        _("状态"), max_length=8, choices=MeetingTaskStatus.choices, default=MeetingTaskStatus.OPEN
+    )
+    result = models.TextField(_("办理结果"), blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("会议任务")
+        verbose_name_plural = _("会议任务")
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["owner", "status"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def scope_division(self):
+        return self.decision.meeting.township

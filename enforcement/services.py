@@ -19,10 +19,11 @@ from django.utils.translation import gettext as _
 
 from catalogs.models import Category
 from catalogs.selectors import powers_of_township
-from enforcement import rules
+from enforcement import rules, selectors
 from enforcement.conf import setting
 from enforcement.masking import mask_id_number, mask_name, mask_phone
 from enforcement.models import (
+    AgendaItem,
     Case,
     CaseOfficer,
     CollectiveDiscussion,
@@ -30,24 +31,32 @@ from enforcement.models import (
     Decision,
     Defence,
     Evidence,
+    ExamResult,
     ExecutionMethod,
     Extension,
     Hearing,
     InspectionPlan,
     InspectionTarget,
     InspectorConflict,
+    JointMeeting,
     Lead,
     LeadSource,
     LegalReview,
     MarketSubject,
+    MeetingDecision,
+    MeetingKind,
+    MeetingTask,
     PenaltyMeasure,
     PreDecisionNotice,
     Procedure,
     Publication,
+    QualificationExam,
     ReviewOutcome,
     ServiceMethod,
     Squad,
     Suspension,
+    TrainingAttendance,
+    TrainingSession,
     Transfer,
     TransferDirection,
 )
@@ -55,11 +64,13 @@ from enforcement.states import (
     CASE_TRANSITIONS,
     INSPECTION_TRANSITIONS,
     LEAD_TRANSITIONS,
+    MEETING_TASK_TRANSITIONS,
     TRANSFER_TRANSITIONS,
     CaseStatus,
     IllegalTransition,
     InspectionPlanStatus,
     LeadStatus,
+    MeetingTaskStatus,
     TransferStatus,
     check_transition,
 )
@@ -70,7 +81,7 @@ from ruian.clocks import Unit
 from ruian.notifications import notify
 from ruian.organisations import Organisation, OrgKind
 from ruian.permissions import in_scope
-from ruian.staff import Role, StaffProfile, has_role
+from ruian.staff import Role, StaffProfile, has_role, set_staff_organisation
 
 # Clock kinds; their sweep handlers are registered in enforcement/sweeps.py (loaded by apps.ready).
 FILING = "enforcement.filing"
@@ -81,6 +92,7 @@ TRANSFER_ACCEPTANCE = "enforcement.transfer_acceptance"
 PUBLICITY = "enforcement.publicity"
 CRIMINAL_DECISION = "enforcement.criminal_decision"
 CRIMINAL_HANDOVER = "enforcement.criminal_handover"
+MEETING_TASK = "enforcement.meeting_task"
 
 
 # --- who may act ---------------------------------------------------------------------------------------
@@ -204,7 +216,7 @@ def lead_create(
     if source not in LeadSource.values:
         raise ValidationError({"source": _("线索来源无效。")})
     owner = fields.pop("first_inquiry_owner", None) or (actor if client is None else None)
-    lead = Lead.objects.create(
+    lead = _register_lead(
         township=township,
         source=source,
         summary=summary,
@@ -213,22 +225,61 @@ def lead_create(
         client=client,
         idempotency_key=idempotency_key,
         created_by=actor if client is None else client,
+        audit_actor=actor or client,
         **fields,
     )
+    return lead, True
+
+
+def _register_lead(*, audit_actor, **fields) -> Lead:
+    """Create the lead, start its filing clock, audit it and tell the township's squad leaders."""
+    lead = Lead.objects.create(**fields)
     clocks.start_clock(
         lead,
         FILING,
         start=lead.received_at,
         unit=Unit.WORKING_DAYS,
         amount=setting("FILING_WORKING_DAYS"),
-        division=township,
+        division=lead.township,
     )
     log_action(
-        "enforcement.lead.created", actor=actor or client, obj=lead, to_state=lead.status, data={"source": source}
+        "enforcement.lead.created",
+        actor=audit_actor,
+        obj=lead,
+        to_state=lead.status,
+        data={"source": lead.source, "grid_event": lead.grid_event_id},
     )
-    leaders = squad_leaders_of(township)
-    _after_commit(
-        lambda: notify(leaders, title=(_("新的案件线索: %(s)s") % {"s": summary})[:200], key=f"enf-lead-{lead.pk}")
+    leaders = squad_leaders_of(lead.township)
+    title = (_("新的案件线索: %(s)s") % {"s": lead.summary})[:200]
+    _after_commit(lambda: notify(leaders, title=title, key=f"enf-lead-{lead.pk}"))
+    return lead
+
+
+@transaction.atomic
+def lead_from_grid_event(*, event, note: str = "") -> tuple[Lead, bool]:
+    """A grid event that is a violation becomes a lead (source: grid event), linked both ways.
+
+    Called by the grids hand-over (grids.services.deliver_handover) in its transaction; running it twice for
+    the same event gives back the first lead. The event keeps its own flow (dispatch to the squad, feedback,
+    verification), the lead carries the enforcement side (filing or transfer within the filing deadline).
+    """
+    existing = Lead.objects.filter(grid_event=event).first()
+    if existing is not None:
+        return existing, False
+    township = event.division.township
+    if township is None:
+        raise ValidationError(_("网格事件不在任何乡镇(街道)内,无法转为执法线索。"), code="no_township")
+    details = "\n".join(part for part in (event.description, note) if part)
+    lead = _register_lead(
+        township=township,
+        source=LeadSource.GRID_EVENT,
+        summary=f"{event.number} {event.category.name}"[:300],
+        details=details,
+        location=event.address,
+        received_at=timezone.now(),
+        external_ref=event.number,
+        grid_event=event,
+        audit_actor=None,
     )
     return lead, True
 
@@ -470,6 +521,9 @@ def case_suspend(*, case: Case, reason: str, actor) -> Case:
 def case_resume(*, case: Case, actor) -> Case:
     case = _lock(Case, case.pk)
     require_leader(actor, case.township)
+    if case.status != CaseStatus.SUSPENDED:
+        # FILED -> INVESTIGATING is in the table too, but only assignment may make that move.
+        raise IllegalTransition(_("案件未中止,无需恢复。"), code="illegal_transition")
     _move(case, CASE_TRANSITIONS, CaseStatus.INVESTIGATING, actor=actor, action="enforcement.case.resumed")
     case.suspensions.filter(ended_at__isnull=True).update(ended_at=timezone.now())
     clocks.resume_clock(case, DECISION)
@@ -1655,3 +1709,286 @@ def inspection_publish(*, plan: InspectionPlan, actor) -> InspectionPlan:
         fields=["published_at"],
     )
     return plan
+
+
+# --- training and certificates (全员培训, 执法资格考试) -------------------------------------------------------
+
+
+def _require_team_member(person, township, field: str):
+    if not (has_role(person, Role.OFFICER, Role.SQUAD_LEADER) and in_scope(person, township)):
+        raise field_error(field, _("%(name)s 不是本乡镇(街道)执法队伍的人员。") % {"name": person}, "not_officer")
+
+
+@transaction.atomic
+def training_session_create(*, township, title: str, held_on, actor, hours=2, place="", trainer="") -> TrainingSession:
+    require_leader(actor, township)
+    if not title.strip():
+        raise ValidationError({"title": _("请填写培训主题。")})
+    session = TrainingSession.objects.create(
+        township=township, title=title, held_on=held_on, hours=hours, place=place, trainer=trainer, created_by=actor
+    )
+    log_action("enforcement.training.created", actor=actor, obj=session, data={"held_on": str(held_on)})
+    return session
+
+
+@transaction.atomic
+def training_attendance_record(*, session, officer, actor, attended: bool = True, note: str = "") -> TrainingAttendance:
+    """Record (or correct) one officer's attendance; recording twice keeps one row."""
+    session = _lock(TrainingSession, session.pk)
+    require_leader(actor, session.township)
+    _require_team_member(officer, session.township, "officer")
+    row, created = TrainingAttendance.objects.update_or_create(
+        session=session, officer=officer, defaults={"attended": attended, "note": note, "recorded_by": actor}
+    )
+    log_action(
+        "enforcement.training.attendance",
+        actor=actor,
+        obj=session,
+        data={"officer": officer.pk, "attended": attended, "corrected": not created},
+    )
+    return row
+
+
+@transaction.atomic
+def exam_create(*, township, title: str, held_on, actor, pass_mark=60) -> QualificationExam:
+    require_leader(actor, township)
+    pass_mark = Decimal(pass_mark)
+    if not (0 < pass_mark <= 100):
+        raise ValidationError({"pass_mark": _("合格分数应在 0 到 100 之间。")})
+    exam = QualificationExam.objects.create(
+        township=township, title=title, held_on=held_on, pass_mark=pass_mark, created_by=actor
+    )
+    log_action("enforcement.exam.created", actor=actor, obj=exam, data={"held_on": str(held_on)})
+    return exam
+
+
+def certificate_expiry(valid_from: datetime.date) -> datetime.date:
+    """A certificate issued on `valid_from` is valid for CERTIFICATE_VALIDITY_YEARS years, to the day before."""
+    years = setting("CERTIFICATE_VALIDITY_YEARS")
+    try:
+        anniversary = valid_from.replace(year=valid_from.year + years)
+    except ValueError:  # 29 February
+        anniversary = valid_from.replace(year=valid_from.year + years, day=28)
+    return anniversary - datetime.timedelta(days=1)
+
+
+@transaction.atomic
+def certificate_renew(*, officer, number: str, valid_from, actor, valid_until=None) -> StaffProfile:
+    """Issue or renew the officer's enforcement certificate on the kernel's staff profile (validated there)."""
+    profile = StaffProfile.objects.select_for_update().filter(user=officer).first()
+    if profile is None or profile.organisation is None:
+        raise field_error("officer", _("%(name)s 没有所属机构,不能发放执法证。") % {"name": officer}, "no_profile")
+    if not number.strip():
+        raise field_error("certificate_number", _("请填写执法证号。"), "certificate_number")
+    old = (profile.certificate_number, str(profile.certificate_valid_until or ""))
+    valid_until = valid_until or certificate_expiry(valid_from)
+    clash = StaffProfile.objects.filter(certificate_number=number).exclude(user=officer).exists()
+    if clash:
+        raise field_error("certificate_number", _("执法证号 %(n)s 已被他人使用。") % {"n": number}, "number_taken")
+    profile = set_staff_organisation(
+        user=officer,
+        organisation=profile.organisation,
+        actor=actor,
+        certificate_number=number,
+        certificate_valid_from=valid_from,
+        certificate_valid_until=valid_until,
+    )
+    log_action(
+        "enforcement.certificate.renewed",
+        actor=actor,
+        obj=officer,
+        from_state=" ".join(old).strip(),
+        to_state=f"{number} {valid_until}",
+    )
+    return profile
+
+
+@transaction.atomic
+def exam_result_record(*, exam, officer, score, actor, certificate_number: str = "") -> ExamResult:
+    """Record a result; a pass issues or renews the certificate (valid from the exam day) in the same transaction."""
+    exam = _lock(QualificationExam, exam.pk)
+    require_leader(actor, exam.township)
+    _require_team_member(officer, exam.township, "officer")
+    score = Decimal(score)
+    if not (0 <= score <= 100):
+        raise ValidationError({"score": _("成绩应在 0 到 100 之间。")})
+    if ExamResult.objects.filter(exam=exam, officer=officer).exists():
+        raise ValidationError(_("该考生的成绩已录入。"), code="result_twice")
+    passed = score >= exam.pass_mark
+    if passed and not certificate_number.strip():
+        current = StaffProfile.objects.filter(user=officer).values_list("certificate_number", flat=True).first()
+        certificate_number = current or ""
+        if not certificate_number:
+            raise field_error("certificate_number", _("考试合格,请填写发放的执法证号。"), "certificate_number")
+    result = ExamResult.objects.create(
+        exam=exam,
+        officer=officer,
+        score=score,
+        passed=passed,
+        certificate_number=certificate_number if passed else "",
+        recorded_by=actor,
+    )
+    if passed:
+        profile = certificate_renew(officer=officer, number=certificate_number, valid_from=exam.held_on, actor=actor)
+        result.certificate_valid_until = profile.certificate_valid_until
+        result.save(update_fields=["certificate_valid_until"])
+    log_action(
+        "enforcement.exam.result_recorded",
+        actor=actor,
+        obj=exam,
+        data={"officer": officer.pk, "score": str(score), "passed": passed},
+    )
+    return result
+
+
+def certificate_expiry_notify(today=None) -> int:
+    """Tell each officer whose certificate expires within the warning window, and their squad leaders, once.
+
+    Idempotent: the notification key names the certificate and its expiry date, and the kernel keeps one
+    notification per recipient and key, so a daily run (or two) never repeats a notice; a renewed certificate
+    has a new date and gets its own notice when it nears expiry in turn.
+    """
+    today = today or _today()
+    sent = 0
+    for profile in selectors.certificates_expiring(None, today=today):
+        key = f"enf-cert-{profile.user_id}-{profile.certificate_valid_until}"
+        title = _("执法证 %(n)s 将于 %(d)s 到期,请参加资格考试换证。") % {
+            "n": profile.certificate_number,
+            "d": profile.certificate_valid_until,
+        }
+        recipients = [profile.user]
+        township = profile.organisation.scope_division if profile.organisation else None
+        if township is not None:
+            recipients += squad_leaders_of(township)
+        sent += notify(list({u.pk: u for u in recipients}.values()), title=title[:200], key=key)
+    return sent
+
+
+# --- joint enforcement meetings (联席会议, 会商) ------------------------------------------------------------
+
+
+@transaction.atomic
+def meeting_create(*, township, kind: str, title: str, held_on, actor, chair="", participants="") -> JointMeeting:
+    require_leader(actor, township)
+    if kind not in MeetingKind.values:
+        raise ValidationError({"kind": _("会议类型无效。")})
+    if not title.strip():
+        raise ValidationError({"title": _("请填写会议名称。")})
+    meeting = JointMeeting.objects.create(
+        township=township,
+        kind=kind,
+        title=title,
+        held_on=held_on,
+        chair=chair,
+        participants=participants,
+        created_by=actor,
+    )
+    log_action("enforcement.meeting.created", actor=actor, obj=meeting, data={"kind": kind})
+    return meeting
+
+
+@transaction.atomic
+def agenda_item_add(*, meeting, topic: str, actor, case=None, transfer=None) -> AgendaItem:
+    """An agenda item, optionally on a case or a transfer of the meeting's township."""
+    meeting = _lock(JointMeeting, meeting.pk)
+    require_leader(actor, meeting.township)
+    if not topic.strip():
+        raise ValidationError({"topic": _("请填写议题。")})
+    if case is not None and case.township_id != meeting.township_id:
+        raise field_error("case", _("案件不属于本乡镇(街道)。"), "other_township")
+    if transfer is not None and transfer.township_id != meeting.township_id:
+        raise field_error("transfer", _("移送不属于本乡镇(街道)。"), "other_township")
+    item = AgendaItem.objects.create(
+        meeting=meeting, topic=topic, case=case, transfer=transfer, position=meeting.agenda.count() + 1
+    )
+    meeting.save(update_fields=["updated_at"])
+    log_action(
+        "enforcement.meeting.agenda_added",
+        actor=actor,
+        obj=meeting,
+        data={"item": item.pk, "case": getattr(case, "pk", None), "transfer": getattr(transfer, "pk", None)},
+    )
+    return item
+
+
+@transaction.atomic
+def meeting_decide(*, meeting, text: str, actor, agenda_item=None, tasks=()) -> MeetingDecision:
+    """Record a decision and turn it into tasks, each with an owner and a deadline, all or nothing.
+
+    `tasks`: dicts with `title`, `owner` and `due_on`. A task without an owner, with a deadline before the
+    meeting, or an owner outside the township is refused and nothing of the decision is saved.
+    """
+    meeting = _lock(JointMeeting, meeting.pk)
+    require_leader(actor, meeting.township)
+    if not text.strip():
+        raise ValidationError({"text": _("请填写议定事项。")})
+    if agenda_item is not None and agenda_item.meeting_id != meeting.pk:
+        raise field_error("agenda_item", _("议题不属于本次会议。"), "other_meeting")
+    tasks = list(tasks)
+    for number, task in enumerate(tasks, start=1):
+        if task.get("owner") is None:
+            raise field_error("tasks", _("第 %(n)s 项任务没有责任人。") % {"n": number}, "task_without_owner")
+        if not str(task.get("title", "")).strip():
+            raise field_error("tasks", _("第 %(n)s 项任务没有内容。") % {"n": number}, "task_without_title")
+        if task.get("due_on") is None or task["due_on"] < meeting.held_on:
+            raise field_error("tasks", _("第 %(n)s 项任务的时限无效。") % {"n": number}, "task_due")
+        if not in_scope(task["owner"], meeting.township):
+            raise field_error(
+                "tasks", _("第 %(n)s 项任务的责任人不在本乡镇(街道)。") % {"n": number}, "task_owner_scope"
+            )
+    decision = MeetingDecision.objects.create(meeting=meeting, agenda_item=agenda_item, text=text, recorded_by=actor)
+    created = [_task_create(decision, task, actor) for task in tasks]
+    meeting.save(update_fields=["updated_at"])
+    log_action(
+        "enforcement.meeting.decided",
+        actor=actor,
+        obj=meeting,
+        data={"decision": decision.pk, "tasks": [t.pk for t in created]},
+    )
+    return decision
+
+
+def _task_create(decision, task, actor) -> MeetingTask:
+    row = MeetingTask.objects.create(
+        decision=decision, title=task["title"], owner=task["owner"], due_on=task["due_on"], created_by=actor
+    )
+    # Calendar days to the end of the due day: the kernel clock turns yellow, then red, and the sweep notifies.
+    clocks.start_clock(
+        row,
+        MEETING_TASK,
+        start=decision.meeting.held_on,
+        unit=Unit.DAYS,
+        amount=(row.due_on - decision.meeting.held_on).days,
+        division=decision.meeting.township,
+    )
+    log_action("enforcement.meeting_task.created", actor=actor, obj=row, to_state=row.status)
+    owner = row.owner
+    _after_commit(
+        lambda: notify(
+            [owner], title=(_("联席会议任务: %(t)s") % {"t": row.title})[:200], key=f"enf-meeting-task-{row.pk}"
+        )
+    )
+    return row
+
+
+@transaction.atomic
+def meeting_task_complete(*, task, result: str, actor) -> MeetingTask:
+    """The owner (or a squad leader of the township) reports the task done; its clock stops."""
+    task = MeetingTask.objects.select_for_update().select_related("decision__meeting__township").get(pk=task.pk)
+    township = task.decision.meeting.township
+    if not (actor.is_superuser or actor.pk == task.owner_id):
+        require_leader(actor, township)
+    if not result.strip():
+        raise ValidationError({"result": _("请填写办理结果。")})
+    task.result, task.done_at = result, timezone.now()
+    _move(
+        task,
+        MEETING_TASK_TRANSITIONS,
+        MeetingTaskStatus.DONE,
+        actor=actor,
+        action="enforcement.meeting_task.done",
+        reason=result,
+        fields=["result", "done_at"],
+    )
+    clocks.stop_clock(task, MEETING_TASK)
+    return task

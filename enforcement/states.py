@@ -98,6 +98,17 @@ INSPECTION_TRANSITIONS = {
 }
 
 
+class MeetingTaskStatus(models.TextChoices):
+    OPEN = "open", _("办理中")  # the owner works on it; its deadline clock runs
+    DONE = "done", _("已办结")  # the owner reported it done; the clock stopped
+
+
+MEETING_TASK_TRANSITIONS = {
+    MeetingTaskStatus.OPEN: {MeetingTaskStatus.DONE},
+    MeetingTaskStatus.DONE: set(),
+}
+
+
 class IllegalTransition(ValidationError):
     """A move outside the table, or one another user has already made (the loser of a race is told)."""
 
@@ -112,7 +123,12 @@ def check_transition(table: dict, current: str, target: str) -> None:
 
 
 def _label(value: str) -> str:
-    for choices in (CaseStatus, TransferStatus, LeadStatus, InspectionPlanStatus):
+    for choices in (CaseStatus, TransferStatus, LeadStatus, InspectionPlanStatus, MeetingTaskStatus):
         if value in choices.values:
             return str(choices(value).label)
     return value
+
+
+def state_label(value: str) -> str:
+    """The user-facing label of a status code of any enforcement workflow (the code itself if unknown)."""
+    return _label(value) if value else ""

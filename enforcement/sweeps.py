@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from enforcement import services
-from enforcement.models import Transfer, TransferDirection
+from enforcement.models import MeetingTask, Transfer, TransferDirection
 from enforcement.states import TransferStatus
 from ruian import clocks
 from ruian.audit import AuditEntry
@@ -37,6 +37,7 @@ TITLES = {
     services.PUBLICITY: _("处罚决定公示期限(7个工作日)"),
     services.CRIMINAL_DECISION: _("涉嫌犯罪移送审批期限(3日)"),
     services.CRIMINAL_HANDOVER: _("移送公安期限(24小时)"),
+    services.MEETING_TASK: _("联席会议任务时限"),
 }
 LEVEL_WORDS = {Level.YELLOW: _("即将到期"), Level.RED: _("已超期"), Level.LEGAL: _("已超过法定时限")}
 TITLE_MAX = Notification._meta.get_field("title").max_length
@@ -188,8 +189,37 @@ def transfer_acceptance(deadline_ids, level):
         escalate_transfers(deadline_ids)
 
 
+def meeting_task_due(deadline_ids, level):
+    """A meeting task near or past its deadline: its owner is told, and the township's squad leaders, once per
+    threshold (one INSERT ... SELECT; the notification key makes a second sweep a no-op)."""
+    notify_squad_leaders(deadline_ids, level)
+    if not deadline_ids:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {Notification._meta.db_table} (recipient_id, title, body, link, key, created_at)
+            SELECT t.owner_id, LEFT(%s || %s || ': ' || t.title, %s), '', '', 'enf-task-' || d.id || '-' || %s, %s
+              FROM {Deadline._meta.db_table} d
+              JOIN {MeetingTask._meta.db_table} t ON t.id = d.object_id
+             WHERE d.id = ANY(%s)
+            ON CONFLICT (recipient_id, key) WHERE key <> '' DO NOTHING
+            """,
+            [
+                str(TITLES[services.MEETING_TASK]),
+                str(LEVEL_WORDS.get(level, "")),
+                TITLE_MAX,
+                str(int(level)),
+                timezone.now(),
+                list(deadline_ids),
+            ],
+        )
+        return cursor.rowcount
+
+
 def register():
     for kind in TITLES:
-        if kind != services.TRANSFER_ACCEPTANCE:
+        if kind not in (services.TRANSFER_ACCEPTANCE, services.MEETING_TASK):
             clocks.register_handler(kind)(notify_squad_leaders)
     clocks.register_handler(services.TRANSFER_ACCEPTANCE)(transfer_acceptance)
+    clocks.register_handler(services.MEETING_TASK)(meeting_task_due)

@@ -11,12 +11,14 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from enforcement import forms, selectors, services
 from enforcement.models import Decision, InspectionPlan, InspectionTarget, LegalReview, Publication, Transfer
-from enforcement.states import CaseStatus, IllegalTransition, InspectionPlanStatus
+from enforcement.states import CaseStatus, IllegalTransition, InspectionPlanStatus, state_label
 from ruian.staff import Role, has_role
 
 
@@ -64,11 +66,23 @@ def board(request, status=200):
     _require(request.user, Role.SQUAD_LEADER)
     township = _township(request.user)
     context = selectors.board(request.user, township)
+    powers = forms.FileLeadForm(township=township).fields["power"].queryset
+    departments = forms.TransferLeadForm().fields["department"].queryset
     context.update(
         township=township,
-        # Choices read once for all rows (a form per row would query per row).
-        powers=list(forms.FileLeadForm(township=township).fields["power"].queryset),
-        departments=list(forms.TransferLeadForm().fields["department"].queryset),
+        # The options are read and rendered once and repeated in every lead's row: a form, or a template loop,
+        # per row would cost a query or thousands of template nodes per row.
+        power_options=format_html_join(
+            "", '<option value="{}">{} {}</option>', powers.values_list("pk", "code", "name")
+        ),
+        department_options=format_html_join(
+            "", '<option value="{}">{}</option>', departments.values_list("pk", "name")
+        ),
+        officer_options=format_html_join(
+            "",
+            '<option value="{}">{}{}</option>',
+            forms.officers_of(township).values_list("pk", "last_name", "first_name"),
+        ),
         lead_form=forms.LeadForm(),
     )
     return render(request, "enforcement/board.html", context, status=status)
@@ -118,6 +132,36 @@ def lead_transfer(request, pk):
         _("已移送,并抄告相关部门。"),
         lambda code: board(request, status=code),
     )
+    return refused or redirect("enforcement:board")
+
+
+@login_required
+@require_POST
+def lead_act(request, pk, name):
+    """Hand a lead over to another officer (first-inquiry responsibility moves with it), or dismiss it."""
+    _require(request.user, Role.SQUAD_LEADER, Role.OFFICER)
+    lead = get_object_or_404(selectors.leads_for(request.user), pk=pk)
+    if name == "hand_over":
+        to_user = forms.officers_of(lead.township).filter(pk=request.POST.get("to_user") or None).first()
+        if to_user is None:
+            messages.error(request, _("请选择接收人。"))
+            return board(request, status=400)
+
+        def action():
+            services.lead_hand_over(
+                lead=lead, to_user=to_user, actor=request.user, reason=request.POST.get("reason", "")
+            )
+
+        message = _("线索已移交,首问责任随之转移。")
+    elif name == "dismiss":
+
+        def action():
+            services.lead_dismiss(lead=lead, reason=request.POST.get("dismiss_reason", ""), actor=request.user)
+
+        message = _("已决定不予立案。")
+    else:
+        raise Http404
+    refused = _attempt(request, action, message, lambda code: board(request, status=code))
     return refused or redirect("enforcement:board")
 
 
@@ -188,12 +232,40 @@ def transfer_act(request, pk, name):
 
 
 @login_required
-def my_cases(request):
+def my_cases(request, status=200, simplified_form=None):
     _require(request.user, Role.OFFICER, Role.SQUAD_LEADER)
     cases = list(selectors.my_cases(request.user)[:200])
     for case in cases:
         case.colour = selectors.clock_colour(case)
-    return render(request, "enforcement/my_cases.html", {"cases": cases})
+    form = simplified_form or forms.SimplifiedForm(township=_township(request.user), auto_id="simplified_%s")
+    return render(request, "enforcement/my_cases.html", {"cases": cases, "simplified_form": form}, status=status)
+
+
+@login_required
+@require_POST
+def simplified_new(request):
+    """简易程序: a warning or a small fine decided and served on the spot (APL Art 51)."""
+    _require(request.user, Role.OFFICER, Role.SQUAD_LEADER)
+    township = _township(request.user)
+    form = forms.SimplifiedForm(request.POST, township=township, auto_id="simplified_%s")
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return my_cases(request, status=400, simplified_form=form)
+    data = dict(form.cleaned_data)
+    result = {}
+
+    def act():
+        result["case"] = services.simplified_penalty(
+            township=township, officers=list(data.pop("officers")), actor=request.user, **data
+        )
+
+    refused = _attempt(
+        request,
+        act,
+        _("已当场作出并送达处罚决定(简易程序)。"),
+        lambda code: my_cases(request, status=code, simplified_form=form),
+    )
+    return refused or redirect("enforcement:case", pk=result["case"].pk)
 
 
 @login_required
@@ -209,7 +281,7 @@ def case_detail(request, pk, status=200):
         item.files = files.get(item.pk, [])
     context = {
         "case": case,
-        "timeline": selectors.timeline(case),
+        "timeline": _labelled(selectors.timeline(case)),
         "evidence": evidence,
         "assign_form": forms.AssignForm(township=township, auto_id=False),
         "evidence_form": forms.EvidenceForm(township=township, auto_id=False),
@@ -237,6 +309,14 @@ def case_detail(request, pk, status=200):
     return render(request, "enforcement/case_detail.html", context, status=status)
 
 
+def _labelled(entries):
+    """Audit entries with their states as labels (the audit log stores codes such as "investigating")."""
+    entries = list(entries)
+    for entry in entries:
+        entry.to_label = state_label(entry.to_state)
+    return entries
+
+
 def _case_or_404(request, pk):
     case = selectors.cases_for(request.user).filter(pk=pk).first()
     if case is None:
@@ -248,6 +328,8 @@ CASE_ACTIONS = {}
 
 
 def case_action(name, form_class=None, message=""):
+    """Register a case step of the page; `message` (lazily translated) is shown when the step succeeds."""
+
     def register(fn):
         CASE_ACTIONS[name] = (fn, form_class, message)
         return fn
@@ -255,12 +337,12 @@ def case_action(name, form_class=None, message=""):
     return register
 
 
-@case_action("assign", forms.AssignForm, "已指派承办人员。")
+@case_action("assign", forms.AssignForm, gettext_lazy("已指派承办人员。"))
 def _assign(request, case, data):
     services.case_assign(case=case, officers=list(data["officers"]), actor=request.user)
 
 
-@case_action("evidence", forms.EvidenceForm, "已记录证据。")
+@case_action("evidence", forms.EvidenceForm, gettext_lazy("已记录证据。"))
 def _evidence(request, case, data):
     files = [data["file"]] if data.get("file") else []
     services.evidence_record(
@@ -273,7 +355,7 @@ def _evidence(request, case, data):
     )
 
 
-@case_action("notice", forms.PenaltyForm, "已送达事先告知书。")
+@case_action("notice", forms.PenaltyForm, gettext_lazy("已送达事先告知书。"))
 def _notice(request, case, data):
     from django.utils import timezone
 
@@ -287,12 +369,12 @@ def _notice(request, case, data):
     )
 
 
-@case_action("review", None, "已提交法制审核。")
+@case_action("review", None, gettext_lazy("已提交法制审核。"))
 def _review(request, case, data):
     services.legal_review_submit(case=case, actor=request.user)
 
 
-@case_action("decide", forms.DecideForm, "已作出处罚决定。")
+@case_action("decide", forms.DecideForm, gettext_lazy("已作出处罚决定。"))
 def _decide(request, case, data):
     services.case_decide(
         case=case,
@@ -304,12 +386,12 @@ def _decide(request, case, data):
     )
 
 
-@case_action("serve", forms.ServeForm, "已送达处罚决定书。")
+@case_action("serve", forms.ServeForm, gettext_lazy("已送达处罚决定书。"))
 def _serve(request, case, data):
     services.decision_serve(case=case, method=data["method"], actor=request.user)
 
 
-@case_action("publish", None, "已公示(个人信息已脱敏)。")
+@case_action("publish", None, gettext_lazy("已公示(个人信息已脱敏)。"))
 def _publish(request, case, data):
     decision = Decision.objects.filter(case=case).first()
     if decision is None:
@@ -317,7 +399,7 @@ def _publish(request, case, data):
     services.decision_publish(decision=decision, actor=request.user)
 
 
-@case_action("withdraw", forms.ReasonForm, "已撤回公示。")
+@case_action("withdraw", forms.ReasonForm, gettext_lazy("已撤回公示。"))
 def _withdraw(request, case, data):
     publication = Publication.objects.filter(decision__case=case).first()
     if publication is None:
@@ -325,81 +407,77 @@ def _withdraw(request, case, data):
     services.publication_withdraw(publication=publication, reason=data["reason"], actor=request.user)
 
 
-@case_action("close", forms.ReasonForm, "已结案。")
+@case_action("close", forms.ReasonForm, gettext_lazy("已结案。"))
 def _close(request, case, data):
     services.case_close(case=case, actor=request.user, reason=data["reason"])
 
 
-@case_action("defence", forms.TextForm, "已记录陈述申辩。")
+@case_action("defence", forms.TextForm, gettext_lazy("已记录陈述申辩。"))
 def _defence(request, case, data):
     services.defence_record(case=case, content=data["text"], actor=request.user)
 
 
-@case_action("hearing_request", None, "已记录听证申请。")
+@case_action("hearing_request", None, gettext_lazy("已记录听证申请。"))
 def _hearing_request(request, case, data):
     services.hearing_request(case=case, actor=request.user)
 
 
-def _open_hearing(case):
-    hearing = case.hearings.filter(concluded=False).order_by("-id").first()
-    if hearing is None:
-        raise IllegalTransition(_("没有待举行的听证。"), code="illegal_transition")
-    return hearing
+_open_hearing = selectors.open_hearing
 
 
-@case_action("hearing_schedule", forms.HearingScheduleForm, "已安排听证。")
+@case_action("hearing_schedule", forms.HearingScheduleForm, gettext_lazy("已安排听证。"))
 def _hearing_schedule(request, case, data):
     services.hearing_schedule(hearing=_open_hearing(case), actor=request.user, **data)
 
 
-@case_action("hearing_conclude", forms.TextForm, "已记录听证。")
+@case_action("hearing_conclude", forms.TextForm, gettext_lazy("已记录听证。"))
 def _hearing_conclude(request, case, data):
     services.hearing_conclude(hearing=_open_hearing(case), record=data["text"], actor=request.user)
 
 
-@case_action("suspend", forms.ReasonForm, "案件已中止,决定期限暂停计算。")
+@case_action("suspend", forms.ReasonForm, gettext_lazy("案件已中止,决定期限暂停计算。"))
 def _suspend(request, case, data):
     services.case_suspend(case=case, reason=data["reason"], actor=request.user)
 
 
-@case_action("resume", None, "案件已恢复办理。")
+@case_action("resume", None, gettext_lazy("案件已恢复办理。"))
 def _resume(request, case, data):
     services.case_resume(case=case, actor=request.user)
 
 
-@case_action("extend", forms.ExtendForm, "已记录延期审批。")
+@case_action("extend", forms.ExtendForm, gettext_lazy("已记录延期审批。"))
 def _extend(request, case, data):
     services.case_extend(case=case, actor=request.user, **data)
 
 
-@case_action("mark", forms.MarkForm, "已更新案件标记。")
+@case_action("mark", forms.MarkForm, gettext_lazy("已更新案件标记。"))
 def _mark(request, case, data):
     services.case_mark(
         case=case, actor=request.user, major=data["major"], complex=data["complex"], reason=data["reason"]
     )
 
 
-@case_action("discuss", forms.DiscussionForm, "已记录集体讨论。")
+@case_action("discuss", forms.DiscussionForm, gettext_lazy("已记录集体讨论。"))
 def _discuss(request, case, data):
     services.discussion_record(case=case, actor=request.user, **data)
 
 
-@case_action("execute", forms.ExecuteForm, "已记录执行情况。")
+@case_action("execute", forms.ExecuteForm, gettext_lazy("已记录执行情况。"))
 def _execute(request, case, data):
     services.case_execute(case=case, method=data["method"], paid_amount=data["paid_amount"], actor=request.user)
 
 
-@case_action("criminal", forms.ReasonForm, "已报请负责人审批移送公安。")
+@case_action("criminal", forms.ReasonForm, gettext_lazy("已报请负责人审批移送公安。"))
 def _criminal(request, case, data):
     services.criminal_propose(case=case, grounds=data["reason"], actor=request.user)
 
 
-@case_action("criminal_decide", forms.CriminalDecideForm, "已记录负责人决定。")
+@case_action("criminal_decide", forms.CriminalDecideForm, gettext_lazy("已记录负责人决定。"))
 def _criminal_decide(request, case, data):
     services.criminal_decide(case=case, approve=data["approve"], head_name=data["head_name"], actor=request.user)
 
 
-@case_action("handover", forms.HandoverForm, "已移送公安机关。")
+@case_action("handover", forms.HandoverForm, gettext_lazy("已移送公安机关。"))
 def _handover(request, case, data):
     services.criminal_hand_over(case=case, actor=request.user, **data)
 
@@ -421,7 +499,7 @@ def case_act(request, pk, name):
             return case_detail(request, pk, status=400)
         data = form.cleaned_data
     refused = _attempt(
-        request, lambda: fn(request, case, data), _(message), lambda code: case_detail(request, pk, code)
+        request, lambda: fn(request, case, data), str(message), lambda code: case_detail(request, pk, code)
     )
     return refused or redirect("enforcement:case", pk=pk)
 
@@ -565,3 +643,209 @@ def public_decisions(request):
     """行政处罚决定公示: no login; only masked columns are read."""
     page = Paginator(selectors.public_decisions(), 20).get_page(request.GET.get("page"))
     return render(request, "enforcement/public_decisions.html", {"page": page})
+
+
+# --- training and certificates (全员培训) ---------------------------------------------------------------------
+
+
+@login_required
+def training(request, status=200):
+    """Training sessions, qualification exams and the certificates expiring within 60 days."""
+    _require(request.user, Role.SQUAD_LEADER, Role.OFFICER)
+    context = {
+        "sessions": selectors.training_sessions_for(request.user)[:50],
+        "exams": selectors.exams_for(request.user)[:50],
+        "expiring": selectors.certificates_expiring(request.user),
+        "session_form": forms.TrainingSessionForm(),
+        "exam_form": forms.ExamForm(),
+        "is_leader": request.user.is_superuser or has_role(request.user, Role.SQUAD_LEADER),
+    }
+    return render(request, "enforcement/training.html", context, status=status)
+
+
+@login_required
+@require_POST
+def training_new(request, what):
+    _require(request.user, Role.SQUAD_LEADER)
+    form_class, create = {
+        "session": (forms.TrainingSessionForm, services.training_session_create),
+        "exam": (forms.ExamForm, services.exam_create),
+    }.get(what, (None, None))
+    if form_class is None:
+        raise Http404
+    form = form_class(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return training(request, status=400)
+    refused = _attempt(
+        request,
+        lambda: create(township=_township(request.user), actor=request.user, **form.cleaned_data),
+        _("已保存。"),
+        lambda code: training(request, status=code),
+    )
+    return refused or redirect("enforcement:training")
+
+
+@login_required
+def training_session(request, pk, status=200):
+    _require(request.user, Role.SQUAD_LEADER, Role.OFFICER)
+    session = get_object_or_404(selectors.training_sessions_for(request.user), pk=pk)
+    context = {
+        "session": session,
+        "attendance": session.attendance.select_related("officer").order_by("officer__username"),
+        "form": forms.AttendanceForm(township=session.township),
+    }
+    return render(request, "enforcement/training_session.html", context, status=status)
+
+
+@login_required
+@require_POST
+def training_attendance(request, pk):
+    _require(request.user, Role.SQUAD_LEADER)
+    session = get_object_or_404(selectors.training_sessions_for(request.user), pk=pk)
+    form = forms.AttendanceForm(request.POST, township=session.township)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return training_session(request, pk, status=400)
+    refused = _attempt(
+        request,
+        lambda: services.training_attendance_record(session=session, actor=request.user, **form.cleaned_data),
+        _("已记录出勤。"),
+        lambda code: training_session(request, pk, status=code),
+    )
+    return refused or redirect("enforcement:training_session", pk=pk)
+
+
+@login_required
+def exam_detail(request, pk, status=200):
+    _require(request.user, Role.SQUAD_LEADER, Role.OFFICER)
+    exam = get_object_or_404(selectors.exams_for(request.user), pk=pk)
+    context = {
+        "exam": exam,
+        "results": exam.results.select_related("officer").order_by("-score"),
+        "form": forms.ExamResultForm(township=exam.township),
+    }
+    return render(request, "enforcement/exam_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def exam_result(request, pk):
+    _require(request.user, Role.SQUAD_LEADER)
+    exam = get_object_or_404(selectors.exams_for(request.user), pk=pk)
+    form = forms.ExamResultForm(request.POST, township=exam.township)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return exam_detail(request, pk, status=400)
+    refused = _attempt(
+        request,
+        lambda: services.exam_result_record(exam=exam, actor=request.user, **form.cleaned_data),
+        _("已录入成绩;合格者的执法证已发放或换发。"),
+        lambda code: exam_detail(request, pk, status=code),
+    )
+    return refused or redirect("enforcement:exam", pk=pk)
+
+
+# --- joint enforcement meetings (联席会议, 会商) ----------------------------------------------------------------
+
+
+@login_required
+def meetings(request, status=200):
+    _require(request.user, Role.SQUAD_LEADER, Role.OFFICER)
+    tasks = list(selectors.meeting_tasks_for(request.user).filter(status="open")[:100])
+    for task in tasks:
+        task.colour = selectors.clock_colour(task)
+    context = {
+        "meetings": selectors.meetings_for(request.user)[:100],
+        "tasks": tasks,
+        "form": forms.MeetingForm(),
+        "is_leader": request.user.is_superuser or has_role(request.user, Role.SQUAD_LEADER),
+    }
+    return render(request, "enforcement/meetings.html", context, status=status)
+
+
+@login_required
+@require_POST
+def meeting_new(request):
+    _require(request.user, Role.SQUAD_LEADER)
+    form = forms.MeetingForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return meetings(request, status=400)
+    result = {}
+
+    def act():
+        result["meeting"] = services.meeting_create(
+            township=_township(request.user), actor=request.user, **form.cleaned_data
+        )
+
+    refused = _attempt(request, act, _("已创建会议。"), lambda code: meetings(request, status=code))
+    return refused or redirect("enforcement:meeting", pk=result["meeting"].pk)
+
+
+@login_required
+def meeting_detail(request, pk, status=200):
+    _require(request.user, Role.SQUAD_LEADER, Role.OFFICER)
+    meeting = selectors.meeting_detail(request.user, pk)
+    if meeting is None:
+        raise Http404
+    context = {
+        "meeting": meeting,
+        "agenda_form": forms.AgendaForm(township=meeting.township),
+        "decision_form": forms.MeetingDecisionForm(meeting=meeting),
+        "is_leader": request.user.is_superuser or has_role(request.user, Role.SQUAD_LEADER),
+    }
+    return render(request, "enforcement/meeting_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def meeting_act(request, pk, name):
+    _require(request.user, Role.SQUAD_LEADER)
+    meeting = selectors.meeting_detail(request.user, pk)
+    if meeting is None:
+        raise Http404
+    if name == "agenda":
+        form = forms.AgendaForm(request.POST, township=meeting.township)
+
+        def act():
+            services.agenda_item_add(meeting=meeting, actor=request.user, **form.cleaned_data)
+
+        message = _("已添加议题。")
+    elif name == "decide":
+        form = forms.MeetingDecisionForm(request.POST, meeting=meeting)
+
+        def act():
+            services.meeting_decide(
+                meeting=meeting,
+                text=form.cleaned_data["text"],
+                agenda_item=form.cleaned_data["agenda_item"],
+                tasks=form.tasks(),
+                actor=request.user,
+            )
+
+        message = _("已记录议定事项,任务已分派。")
+    else:
+        raise Http404
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return meeting_detail(request, pk, status=400)
+    refused = _attempt(request, act, message, lambda code: meeting_detail(request, pk, status=code))
+    return refused or redirect("enforcement:meeting", pk=pk)
+
+
+@login_required
+@require_POST
+def meeting_task_done(request, pk):
+    task = get_object_or_404(selectors.meeting_tasks_for(request.user), pk=pk)
+    form = forms.TaskDoneForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请填写办理结果。"))
+        return meetings(request, status=400)
+    refused = _attempt(
+        request,
+        lambda: services.meeting_task_complete(task=task, result=form.cleaned_data["result"], actor=request.user),
+        _("任务已办结。"),
+        lambda code: meetings(request, status=code),
+    )
+    return refused or redirect("enforcement:meetings")

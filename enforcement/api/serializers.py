@@ -1,10 +1,32 @@
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from catalogs.models import PowerItem
-from enforcement import selectors
-from enforcement.models import Case, Lead, LeadSource, PartyKind, PenaltyMeasure, Publication, Transfer
+from enforcement import rules, selectors
+from enforcement.models import (
+    AgendaItem,
+    Case,
+    Decision,
+    EvidenceKind,
+    ExamResult,
+    ExecutionMethod,
+    JointMeeting,
+    Lead,
+    LeadSource,
+    MeetingDecision,
+    MeetingKind,
+    MeetingTask,
+    PartyKind,
+    PenaltyMeasure,
+    Publication,
+    QualificationExam,
+    ServiceMethod,
+    TrainingAttendance,
+    TrainingSession,
+    Transfer,
+)
 from ruian.divisions import Division, Level
 from ruian.organisations import Organisation, OrgKind
 
@@ -181,3 +203,327 @@ class PublicationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+# --- case steps: one request body per step; each calls the same service as the page -----------------------
+
+User = get_user_model()
+
+
+class DecisionSerializer(serializers.ModelSerializer):
+    """The decision with its service and execution; `amount_due_today` includes the late surcharge (APL Art 72)."""
+
+    amount_due_today = serializers.SerializerMethodField()
+    surcharge_today = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Decision
+        fields = [
+            "number",
+            "decided_on",
+            "fine",
+            "confiscation",
+            "measures",
+            "served_on",
+            "service_method",
+            "served_in_time",
+            "payment_due",
+            "execution_method",
+            "executed_on",
+            "paid_amount",
+            "surcharge",
+            "surcharge_today",
+            "amount_due_today",
+        ]
+        read_only_fields = fields
+
+    def _surcharge(self, obj):
+        return rules.late_surcharge(obj.fine, obj.payment_due, timezone.localdate())
+
+    def get_surcharge_today(self, obj) -> str:
+        return str(self._surcharge(obj))
+
+    def get_amount_due_today(self, obj) -> str:
+        return str(obj.fine + self._surcharge(obj))
+
+
+class CaseDetailSerializer(CaseSerializer):
+    decision = DecisionSerializer(read_only=True, allow_null=True)
+
+    class Meta(CaseSerializer.Meta):
+        fields = [*CaseSerializer.Meta.fields, "decision"]
+        read_only_fields = fields
+
+
+class CaseReassignSerializer(AssignSerializer):
+    reason = serializers.CharField()
+
+
+class EvidenceSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=EvidenceKind.choices)
+    description = serializers.CharField()
+    officers = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True)
+    collected_at = serializers.DateTimeField(required=False)
+    place = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NoticeSerializer(serializers.Serializer):
+    served_on = serializers.DateField(required=False, help_text="事先告知送达日期,默认今天")
+    fine = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    confiscation = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=0)
+    measures = serializers.ListField(child=serializers.ChoiceField(choices=PenaltyMeasure.choices), min_length=1)
+    facts_and_basis = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MarkSerializer(serializers.Serializer):
+    major = serializers.BooleanField(required=False, allow_null=True, default=None)
+    complex = serializers.BooleanField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DefenceSerializer(serializers.Serializer):
+    content = serializers.CharField()
+    received_on = serializers.DateField(required=False)
+
+
+class HearingRequestSerializer(serializers.Serializer):
+    requested_on = serializers.DateField(required=False)
+
+
+class HearingScheduleSerializer(serializers.Serializer):
+    notice_sent_on = serializers.DateField()
+    held_on = serializers.DateField()
+    chair = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    place = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class HearingConcludeSerializer(serializers.Serializer):
+    record = serializers.CharField()
+
+
+class LegalReviewDecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    opinion = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DiscussionSerializer(serializers.Serializer):
+    held_on = serializers.DateField()
+    participants = serializers.CharField()
+    conclusion = serializers.CharField()
+
+
+class ExtendSerializer(serializers.Serializer):
+    approved_by_name = serializers.CharField(max_length=100)
+    approval_document = serializers.CharField(max_length=100)
+    reason = serializers.CharField()
+    days = serializers.IntegerField(min_value=1, max_value=365, required=False, allow_null=True, default=None)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class ServeSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=ServiceMethod.choices)
+    served_on = serializers.DateField(required=False)
+
+
+class ExecuteSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=ExecutionMethod.choices)
+    executed_on = serializers.DateField(required=False)
+    paid_amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, default=None
+    )
+
+
+class CloseSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    archive_number = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+
+
+class CriminalProposeSerializer(serializers.Serializer):
+    grounds = serializers.CharField()
+
+
+class CriminalDecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField()
+    head_name = serializers.CharField(max_length=100)
+
+
+class CriminalHandOverSerializer(serializers.Serializer):
+    police_unit = serializers.CharField(max_length=200)
+    receipt_number = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+
+
+class SimplifiedSerializer(serializers.Serializer):
+    """简易程序 (APL Art 51): decided and served on the spot."""
+
+    township = TownshipField()
+    power = serializers.PrimaryKeyRelatedField(queryset=PowerItem.objects.all())
+    title = serializers.CharField(max_length=300)
+    party_kind = serializers.ChoiceField(choices=PartyKind.choices)
+    party_name = serializers.CharField(max_length=200)
+    party_id_number = serializers.CharField(max_length=18, required=False, allow_blank=True, default="")
+    party_phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    fine = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=0)
+    measures = serializers.ListField(child=serializers.ChoiceField(choices=PenaltyMeasure.choices), min_length=1)
+    officers = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), many=True)
+    facts = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class LeadDismissSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class LeadHandOverSerializer(serializers.Serializer):
+    to_user = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CoordinateSerializer(serializers.Serializer):
+    department_competent = serializers.BooleanField(help_text="true: 由县级部门办理; false: 由乡镇(街道)办理")
+    note = serializers.CharField()
+
+
+# --- training, certificates and joint meetings ----------------------------------------------------------------
+
+
+class TrainingAttendanceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = TrainingAttendance
+        fields = ["officer", "attended", "note"]
+
+
+class TrainingSessionSerializer(serializers.ModelSerializer):
+    township = TownshipField()
+    attendance = TrainingAttendanceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TrainingSession
+        fields = ["id", "township", "title", "held_on", "hours", "place", "trainer", "attendance"]
+        read_only_fields = ["id", "attendance"]
+
+
+class AttendanceRecordSerializer(serializers.Serializer):
+    officer = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    attended = serializers.BooleanField(default=True)
+    note = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ExamResultSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExamResult
+        fields = ["officer", "score", "passed", "certificate_number", "certificate_valid_until"]
+        read_only_fields = fields
+
+
+class QualificationExamSerializer(serializers.ModelSerializer):
+    township = TownshipField()
+    results = ExamResultSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = QualificationExam
+        fields = ["id", "township", "title", "held_on", "pass_mark", "results"]
+        read_only_fields = ["id", "results"]
+
+
+class ExamResultRecordSerializer(serializers.Serializer):
+    officer = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
+    score = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=0, max_value=100)
+    certificate_number = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default="", help_text="合格时发放的执法证号;换证可留空沿用原号"
+    )
+
+
+class ExpiringCertificateSerializer(serializers.Serializer):
+    officer = serializers.IntegerField(source="user_id")
+    name = serializers.SerializerMethodField()
+    organisation = serializers.CharField(source="organisation.name", allow_null=True)
+    certificate_number = serializers.CharField()
+    certificate_valid_until = serializers.DateField()
+    days_left = serializers.SerializerMethodField()
+
+    def get_name(self, obj) -> str:
+        return obj.user.get_full_name() or obj.user.get_username()
+
+    def get_days_left(self, obj) -> int:
+        return (obj.certificate_valid_until - timezone.localdate()).days
+
+
+class AgendaItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = AgendaItem
+        fields = ["id", "topic", "case", "transfer", "position"]
+        read_only_fields = ["id", "position"]
+
+
+class MeetingTaskSerializer(ClockMixin, serializers.ModelSerializer):
+    class Meta:
+        model = MeetingTask
+        fields = [
+            "id",
+            "decision",
+            "title",
+            "owner",
+            "due_on",
+            "status",
+            "result",
+            "done_at",
+            "updated_at",
+            "clock_kind",
+            "clock_due_at",
+            "clock_colour",
+        ]
+        read_only_fields = fields
+
+
+class MeetingTaskNestedSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeetingTask
+        fields = ["id", "title", "owner", "due_on", "status"]
+        read_only_fields = fields
+
+
+class MeetingDecisionSerializer(serializers.ModelSerializer):
+    tasks = MeetingTaskNestedSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = MeetingDecision
+        fields = ["id", "agenda_item", "text", "tasks"]
+        read_only_fields = fields
+
+
+class JointMeetingSerializer(serializers.ModelSerializer):
+    township = TownshipField()
+    kind = serializers.ChoiceField(choices=MeetingKind.choices)
+    agenda = AgendaItemSerializer(many=True, read_only=True)
+    decisions = MeetingDecisionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = JointMeeting
+        fields = ["id", "township", "kind", "title", "held_on", "chair", "participants", "agenda", "decisions"]
+        read_only_fields = ["id", "agenda", "decisions"]
+
+
+class AgendaAddSerializer(serializers.Serializer):
+    topic = serializers.CharField(max_length=300)
+    case = serializers.PrimaryKeyRelatedField(queryset=Case.objects.all(), required=False, allow_null=True)
+    transfer = serializers.PrimaryKeyRelatedField(queryset=Transfer.objects.all(), required=False, allow_null=True)
+
+
+class TaskInputSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=300)
+    owner = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), allow_null=True)
+    due_on = serializers.DateField()
+
+
+class MeetingDecideSerializer(serializers.Serializer):
+    text = serializers.CharField()
+    agenda_item = serializers.PrimaryKeyRelatedField(
+        queryset=AgendaItem.objects.all(), required=False, allow_null=True, default=None
+    )
+    tasks = TaskInputSerializer(many=True, required=False, default=list)
+
+
+class TaskCompleteSerializer(serializers.Serializer):
+    result = serializers.CharField()

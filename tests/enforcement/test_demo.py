@@ -5,8 +5,19 @@ import datetime
 from django.utils import timezone
 
 from catalogs import demo as catalogs_demo
-from enforcement import demo
-from enforcement.models import Case, InspectionPlan, Publication, Squad, Transfer
+from enforcement import demo, selectors
+from enforcement.models import (
+    AgendaItem,
+    Case,
+    ExamResult,
+    InspectionPlan,
+    JointMeeting,
+    MeetingTask,
+    Publication,
+    Squad,
+    TrainingAttendance,
+    Transfer,
+)
 from enforcement.states import CaseStatus, TransferStatus
 from ruian import demo as kernel_demo
 from ruian.staff import StaffProfile
@@ -30,3 +41,13 @@ def test_demo_has_every_state_and_runs_twice(db):
     assert InspectionPlan.objects.filter(seed__isnull=False).exists()
     assert not StaffProfile.objects.get(user__username="officer3").certificate_valid_on()
     assert Squad.objects.count() >= 11
+    # Training and certificates: one certificate expiring within 60 days, a session, an exam with results.
+    assert [p.user.username for p in selectors.certificates_expiring(None)] == ["officer4"]
+    assert TrainingAttendance.objects.exists() and ExamResult.objects.filter(passed=True).exists()
+    # Joint meetings of every period, agenda on a case and a transfer, tasks open, overdue and done.
+    assert {"weekly_dispatch", "monthly_progress", "quarterly_review"} <= set(
+        JointMeeting.objects.values_list("kind", flat=True)
+    )
+    assert AgendaItem.objects.filter(case__isnull=False).exists()
+    assert AgendaItem.objects.filter(transfer__isnull=False).exists()
+    assert set(MeetingTask.objects.values_list("status", flat=True)) == {"open", "done"}

@@ -10,6 +10,7 @@ TABLES = [
     (states.TRANSFER_TRANSITIONS, states.TransferStatus),
     (states.LEAD_TRANSITIONS, states.LeadStatus),
     (states.INSPECTION_TRANSITIONS, states.InspectionPlanStatus),
+    (states.MEETING_TASK_TRANSITIONS, states.MeetingTaskStatus),
 ]
 
 

@@ -1,0 +1,91 @@
+"""The squad leader's board: counts over every open case, a fixed number of queries, colours by clock."""
+
+import datetime
+
+from django.contrib.contenttypes.models import ContentType
+from django.urls import reverse
+from django.utils import timezone
+
+from enforcement import selectors, services
+from enforcement.models import Case, CaseOfficer
+from enforcement.states import CaseStatus
+from ruian.clocks import Deadline
+from tests.conftest import login
+from tests.enforcement import factories as ef
+from tests.querycount import assert_constant_queries
+
+
+def _bulk_cases(n, township, leader, power, officers, status=CaseStatus.INVESTIGATING, due_in_days=30):
+    """Open cases with a decision clock, written in bulk (the services are tested elsewhere)."""
+    now = timezone.now()
+    start = Case.objects.count()
+    rows = Case.objects.bulk_create(
+        Case(
+            number=f"B-{start + i}",
+            township=township,
+            power=power,
+            title=f"批量案件{start + i}",
+            status=status,
+            filed_on=datetime.date(2026, 10, 1),
+            filed_by=leader,
+        )
+        for i in range(n)
+    )
+    content_type = ContentType.objects.get_for_model(Case)
+    Deadline.objects.bulk_create(
+        Deadline(
+            content_type=content_type,
+            object_id=case.pk,
+            kind=services.DECISION,
+            unit="days",
+            amount=90,
+            started_at=now - datetime.timedelta(days=60),
+            yellow_at=now + datetime.timedelta(days=due_in_days - 10),
+            due_at=now + datetime.timedelta(days=due_in_days),
+        )
+        for case in rows
+    )
+    CaseOfficer.objects.bulk_create(
+        CaseOfficer(case=case, officer=officer, assigned_by=leader) for case in rows for officer in officers
+    )
+    return rows
+
+
+def test_board_counts_cover_every_open_case_not_only_the_listed_ones(
+    client, squad_leader, officers, home_township, power, monkeypatch
+):
+    monkeypatch.setattr(selectors, "BOARD_CASES", 5)
+    _bulk_cases(8, home_township, squad_leader, power, officers)  # green: due in 30 days
+    _bulk_cases(3, home_township, squad_leader, power, officers, due_in_days=-1)  # red
+    _bulk_cases(2, home_township, squad_leader, power, officers, status=CaseStatus.NOTIFIED, due_in_days=5)
+    _bulk_cases(4, home_township, squad_leader, power, officers, status=CaseStatus.CLOSED)
+    login(client, squad_leader)
+    response = client.get(reverse("enforcement:board"))
+    assert response.status_code == 200
+    context = response.context
+    assert context["open_cases"] == 13
+    assert context["colours"] == {"green": 8, "yellow": 2, "red": 3, "grey": 0}
+    counts = {status: count for _label, status, _rows, count in context["cases_by_state"]}
+    assert counts == {CaseStatus.INVESTIGATING: 11, CaseStatus.NOTIFIED: 2}
+    assert sum(len(rows) for _label, _status, rows, _count in context["cases_by_state"]) == 5
+    workload = {profile.user_id: profile.open_cases for profile in context["workload"]}
+    assert workload == {officers[0].pk: 13, officers[1].pk: 13}
+    assert "本状态共 11 件" in response.content.decode()
+
+
+def test_board_costs_the_same_queries_for_10_and_1000_cases(client, squad_leader, officers, home_township, power):
+    login(client, squad_leader)
+
+    def grow(n):
+        _bulk_cases(n, home_township, squad_leader, power, officers)
+        for _ in range(max(1, n // 100)):
+            ef.lead(home_township, squad_leader)
+
+    assert_constant_queries(lambda: client.get(reverse("enforcement:board")), grow)
+
+
+def test_a_suspended_case_counts_grey(client, squad_leader, officers, home_township, power):
+    case = ef.investigating_case(home_township, squad_leader, officers, power=power)
+    services.case_suspend(case=case, reason="等待鉴定", actor=squad_leader)
+    login(client, squad_leader)
+    assert client.get(reverse("enforcement:board")).context["colours"]["grey"] == 1
