@@ -427,6 +427,35 @@ def requests(ctx) -> list[dict]:
     ]
 
 
+def lookups(ctx, count: int = 1000) -> dict:
+    """Point-to-grid lookups at random points inside the generated grids (bounding-box GiST index, then the
+    exact shapely test), one at a time as a report does: total seconds, and each lookup's mean and worst in ms."""
+    import random
+
+    from grids.selectors import grid_for_point
+
+    rng = random.Random(6)
+    total = ctx.grids["count"] if getattr(ctx, "grids", None) else Grid.objects.count()
+    points = []
+    for _ in range(count):
+        index = rng.randrange(total)
+        lng, lat = _centre(index)
+        points.append((index, lng + rng.uniform(-CELL / 3, CELL / 3), lat + rng.uniform(-CELL / 3, CELL / 3)))
+    grid_for_point(*points[0][1:])  # warm the connection and the statement
+    times = []
+    started = time.monotonic()
+    for _index, lng, lat in points:
+        one = time.perf_counter()
+        if grid_for_point(lng, lat) is None:
+            raise RuntimeError(f"grids: no grid found at ({lng}, {lat})")
+        times.append(time.perf_counter() - one)
+    seconds = time.monotonic() - started
+    times.sort()
+    mean_ms, p99_ms = 1000 * seconds / count, 1000 * times[int(0.99 * (count - 1))]
+    name = f"grids: {count:,} point-to-grid lookups in {total:,} grids (mean {mean_ms:.2f} ms, p99 {p99_ms:.2f} ms)"
+    return {name: seconds}
+
+
 def sweeps(ctx) -> dict:
     """The deadline sweep 20 hours on: most 24-hour dispatch limits and some one-day handling limits run out and
     escalate, set-based; then its rerun, which must escalate nothing (each level's new clock is not yet due).
@@ -446,4 +475,5 @@ def sweeps(ctx) -> dict:
     if sum(second["crossed"].values()) or Escalation.objects.count() - before != escalated:
         raise RuntimeError(f"grids: the rerun of the sweep acted again: {second}")
     results["grids: deadline sweep +20 hours (rerun, nothing new)"] = second["seconds"]
+    results.update(lookups(ctx))
     return results

@@ -33,3 +33,18 @@ def assessment_weights() -> dict:
 def township_share() -> float:
     """Least share of a stationed unit's score that the township's assessment carries (Rudong: 50%)."""
     return _setting("GRID_TOWNSHIP_ASSESSMENT_SHARE", 0.5)
+
+
+def max_photos() -> int:
+    """Photos one event report may carry."""
+    return _setting("GRID_MAX_PHOTOS", 9)
+
+
+def photo_max_bytes() -> int:
+    """The largest photo accepted (never more than the kernel's attachment limit)."""
+    return min(_setting("GRID_PHOTO_MAX_BYTES", 10 * 1024 * 1024), settings.ATTACHMENT_MAX_BYTES)
+
+
+def drill_candidates_days() -> int:
+    """How far back a drill looks for the past event or case it copies."""
+    return _setting("GRID_DRILL_LOOKBACK_DAYS", 365)

@@ -259,6 +259,40 @@ def _expire(whistle: Whistle) -> None:
     services.handle_whistle_clock(ids, clocks.Level.RED)
 
 
+def _drills(home) -> int:
+    """Two drills (联调联试) in 长沙镇: one finished with the units' times, one still waiting for answers."""
+    import random
+
+    from grids.models import Drill, DrillTask
+
+    if Drill.objects.filter(township=home).exists():
+        return 0
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["operator", "admin"])}
+    if len(users) < 2:
+        return 0
+    operator, admin = users["operator"], users["admin"]
+    units = list(
+        Organisation.objects.filter(division=home, kind__in=[OrgKind.TOWNSHIP_OFFICE, OrgKind.STATIONED_UNIT])
+        .filter(name__regex="社会事业|派出所")
+        .values_list("pk", flat=True)
+    )
+    rng = random.Random(2026)
+    done = services.start_drill(township=home, actor=operator, unit_ids=units or None, rng=rng)
+    tasks = list(done.tasks.order_by("pk"))
+    for minutes, task in zip((6, 14), tasks, strict=False):
+        services.acknowledge_drill_task(task=task, actor=admin)
+        DrillTask.objects.filter(pk=task.pk).update(
+            dispatched_at=done.started_at - datetime.timedelta(minutes=60),
+            acknowledged_at=done.started_at - datetime.timedelta(minutes=60 - minutes),
+        )
+    if tasks:
+        services.handle_drill_task(task=tasks[0], actor=admin, result="演练: 15 分钟内到场并处置完毕。")
+        DrillTask.objects.filter(pk=tasks[0].pk).update(handled_at=done.started_at - datetime.timedelta(minutes=20))
+    services.finish_drill(drill=done, actor=operator)
+    services.start_drill(township=home, actor=operator, unit_ids=units or None, rng=rng)
+    return 2
+
+
 def load(stdout=None) -> None:
     county = Division.objects.filter(code=COUNTY).first()
     if county is None:
@@ -278,8 +312,9 @@ def load(stdout=None) -> None:
             )
     _departmental(home)
     events = _events(home, categories)
+    drills = _drills(home)
     if stdout is not None:
         stdout.write(
             f"Grids: {count} comprehensive and {len(dedicated)} dedicated grids, {len(categories)} event categories, "
-            f"{events} new events in 长沙镇."
+            f"{events} new events and {drills} drills in 长沙镇."
         )

@@ -16,7 +16,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from grids import conf
-from grids.states import EventStatus, WhistleCallStatus
+from grids.states import DrillStatus, DrillTaskStatus, EventStatus, WhistleCallStatus
 from ruian.divisions import Division, Level
 from ruian.organisations import Organisation
 
@@ -379,6 +379,13 @@ class EventHandover(models.Model):
     target_model = models.CharField(max_length=64, blank=True)
     target_id = models.CharField(max_length=64, blank=True)
     note = models.TextField(_("说明"), blank=True)
+    # The operator who handed it over: the receiving app records it as the lead's or request's source person.
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     received_at = models.DateTimeField(null=True, blank=True)
 
@@ -467,6 +474,100 @@ class Escalation(models.Model):
 
     def __str__(self):
         return f"{self.event_id}: {self.from_division_id} → {self.to_division_id}"
+
+
+class DrillSource(models.TextChoices):
+    EVENT = "event", _("历史网格事件")
+    CASE = "case", _("历史执法案件")
+
+
+class Drill(models.Model):
+    """A drill (联调联试): a copy of a past event or case sent to the units concerned, to time their response.
+
+    Drills live in their own tables, never as events, whistles or cases: the command centre's counts,
+    dashboards, sync, Open311 and assessment read those tables only, so a drill cannot leak into them.
+    """
+
+    township = models.ForeignKey(
+        Division, verbose_name=_("组织演练的乡镇(街道)"), on_delete=models.PROTECT, related_name="+"
+    )
+    source = models.CharField(_("演练来源"), max_length=8, choices=DrillSource.choices)
+    # What the drill copies: a past event (its id) or a past enforcement case (its id); the text is a snapshot.
+    source_id = models.PositiveBigIntegerField(_("来源编号"))
+    source_number = models.CharField(_("来源事件/案号"), max_length=40)
+    category = models.ForeignKey(
+        EventCategory, verbose_name=_("类别"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField(_("演练题目"), max_length=300)
+    description = models.TextField(_("情况"), blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=DrillStatus.choices, default=DrillStatus.RUNNING)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(_("开始时间"), db_index=True)
+    finished_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("联调联试演练")
+        verbose_name_plural = _("联调联试演练")
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"演练 #{self.pk} {self.title}"
+
+    @property
+    def scope_division(self):
+        return self.township
+
+
+class DrillTask(models.Model):
+    """The drill copy one unit received, with the moments it acknowledged and finished handling it."""
+
+    drill = models.ForeignKey(Drill, on_delete=models.CASCADE, related_name="tasks")
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("演练单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("状态"), max_length=16, choices=DrillTaskStatus.choices, default=DrillTaskStatus.DISPATCHED
+    )
+    dispatched_at = models.DateTimeField(_("派单时间"))
+    acknowledged_at = models.DateTimeField(_("响应时间"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    handled_at = models.DateTimeField(_("处置完成时间"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    result = models.TextField(_("处置情况"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("演练派单")
+        verbose_name_plural = _("演练派单")
+        ordering = ["drill", "organisation__name", "id"]
+        constraints = [models.UniqueConstraint(fields=["drill", "organisation"], name="drill_task_once_per_unit")]
+        indexes = [models.Index(fields=["organisation", "status"])]
+
+    def __str__(self):
+        return f"{self.drill_id} → {self.organisation_id}"
+
+    @property
+    def scope_division(self):
+        return self.drill.township
+
+    @property
+    def acknowledge_seconds(self) -> float | None:
+        if self.acknowledged_at is None:
+            return None
+        return (self.acknowledged_at - self.dispatched_at).total_seconds()
+
+    @property
+    def handle_seconds(self) -> float | None:
+        if self.handled_at is None:
+            return None
+        return (self.handled_at - self.dispatched_at).total_seconds()
 
 
 class IdempotencyKey(models.Model):

@@ -9,6 +9,7 @@ handlers at the end act on clocks that crossed a threshold; the sweep's level co
 no-op, and the one-escalation-per-level constraint guards the escalation itself.
 """
 
+import datetime
 import logging
 import uuid
 from collections.abc import Callable
@@ -259,10 +260,16 @@ def merge_grids(*, grids: list[Grid], name: str, actor=None, reason: str = "") -
     if len({g.division_id for g in grids}) != 1 or not all(g.is_active for g in grids):
         raise ValidationError(_("只能合并同一村(社区)内在用的网格。"), code="merge_division")
     division = grids[0].division
+    _require_grid_admin(actor, division)
+    kinds = {(g.kind, g.dedicated_type) for g in grids}
+    # Dedicated grids of one type merge into one of that type; anything mixed becomes a comprehensive grid.
+    kind, dedicated_type = kinds.pop() if len(kinds) == 1 else (GridKind.COMPREHENSIVE, "")
     union = unary_union([shape(g.boundary) for g in grids])
     merged = create_grid(
         division=division,
         name=name,
+        kind=kind,
+        dedicated_type=dedicated_type,
         boundary=mapping(union),
         households=sum(g.households for g in grids),
         population=sum(g.population for g in grids),
@@ -291,6 +298,7 @@ def split_grid(*, grid: Grid, parts: list[dict], actor=None, reason: str = "") -
     from shapely.geometry import Point, shape
 
     grid = Grid.objects.select_for_update().get(pk=grid.pk)
+    _require_grid_admin(actor, grid.division)
     if not grid.is_active:
         raise ValidationError(_("该网格已撤销。"), code="grid_retired")
     if len(parts) < 2:
@@ -321,6 +329,42 @@ def split_grid(*, grid: Grid, parts: list[dict], actor=None, reason: str = "") -
         data={"parts": [g.code for g in new], "change": change.pk},
     )
     return new
+
+
+PHOTO_TYPES = {"image/jpeg", "image/png", "image/webp"}
+
+
+def check_photos(photos) -> None:
+    """Photos of an event: at most `conf.max_photos()`, each a JPEG, PNG or WEBP by its content (the kernel's
+    sniffing of the leading bytes) and no larger than `conf.photo_max_bytes()`.
+
+    Checked before anything is written, so a bad photo leaves neither an event nor a stray file behind.
+    """
+    from django.template.defaultfilters import filesizeformat
+
+    from ruian.attachments import validate_upload
+
+    if len(photos) > conf.max_photos():
+        raise _field_error("photos", _("一次最多上传 %(n)s 张照片。") % {"n": conf.max_photos()}, "too_many_photos")
+    limit = conf.photo_max_bytes()
+    for photo in photos:
+        if photo.size > limit:
+            raise _field_error(
+                "photos",
+                _("照片“%(name)s”大小为 %(size)s,超过了 %(limit)s 的上限。")
+                % {"name": photo.name, "size": filesizeformat(photo.size), "limit": filesizeformat(limit)},
+                "photo_too_large",
+            )
+        try:
+            content_type = validate_upload(photo)
+        except ValidationError as error:
+            raise ValidationError({"photos": error.error_list}) from None
+        if content_type not in PHOTO_TYPES:
+            raise _field_error(
+                "photos",
+                _("“%(name)s”不是照片:只接受 JPEG、PNG、WEBP 图片。") % {"name": photo.name},
+                "photo_type",
+            )
 
 
 def _field_error(field: str, message: str, code: str) -> ValidationError:
@@ -361,6 +405,8 @@ def report_event(
         raise PermissionDenied(_("只有网格员或指挥中心坐席可以以此来源上报。"))
     if not description.strip():
         raise ValidationError({"description": _("请描述事件。")})
+    photos = list(photos)
+    check_photos(photos)
     grid = grid_for_point(lng, lat)
     if grid is None:
         raise _field_error(
@@ -873,7 +919,7 @@ def hand_over_event(*, event: Event, actor, kind: str | None = None, note: str =
         raise ValidationError(_("只有已立案待派遣的事件可以移交。"), code="handover_state")
     if EventHandover.objects.filter(event=event).exists():
         raise ValidationError(_("该事件已经移交。"), code="handover_twice")
-    handover = EventHandover.objects.create(event=event, kind=kind, note=note)
+    handover = EventHandover.objects.create(event=event, kind=kind, note=note, handed_over_by=_user_or_none(actor))
     event.handover = kind
     event.save(update_fields=["handover", "updated_at"])
     log_action(
@@ -897,12 +943,69 @@ def deliver_handover(handover_id: int) -> bool:
         if handover.status != EventHandover.Status.PENDING or receiver is None:
             return False
         app, model, object_id = receiver(handover.event, handover)
-        handover.target_app, handover.target_model, handover.target_id = app, model, str(object_id)
-        handover.status = EventHandover.Status.RECEIVED
-        handover.received_at = timezone.now()
-        handover.save()
-        log_action("grids.event.handover_received", obj=handover.event, to_state=f"{app}.{model}:{object_id}")
+        _mark_received(handover, app, model, object_id, actor=None)
         return True
+
+
+def _mark_received(handover: EventHandover, app: str, model: str, object_id, *, actor) -> None:
+    handover.target_app, handover.target_model, handover.target_id = app, model, str(object_id)
+    handover.status = EventHandover.Status.RECEIVED
+    handover.received_at = timezone.now()
+    handover.received_by = _user_or_none(actor)
+    handover.save()
+    log_action(
+        "grids.event.handover_received",
+        actor=actor,
+        obj=handover.event,
+        from_state=EventHandover.Status.PENDING,
+        to_state=f"{app}.{model}:{object_id}",
+        data={"handover": handover.pk},
+    )
+
+
+# What a receiving app may link a hand-over to, by kind: the link is checked to exist before it is stored.
+HANDOVER_TARGETS = {
+    Handover.ENFORCEMENT: {("enforcement", "lead"), ("enforcement", "case")},
+    Handover.SERVICE: {("approvals", "application")},
+}
+
+
+@transaction.atomic
+def receive_handover(*, handover: EventHandover, target, actor) -> EventHandover:
+    """The receiving side took a pending hand-over by hand (a clerk opened an application for the service
+    need, a squad leader registered the lead): record what it became, so the event and it link both ways.
+
+    `target` is the model instance the receiving app created (an enforcement Lead or Case, an approvals
+    Application); its app and model must fit the hand-over's kind, and it must belong to the event's township.
+    """
+    handover = EventHandover.objects.select_for_update().select_related("event__division").get(pk=handover.pk)
+    meta = getattr(target, "_meta", None)
+    if meta is None or target.pk is None:
+        raise _field_error("target", _("接收对象不存在。"), "target_missing")
+    if (meta.app_label, meta.model_name) not in HANDOVER_TARGETS.get(handover.kind, set()):
+        raise _field_error(
+            "target",
+            _("“%(kind)s”类移交不能关联到 %(model)s。")
+            % {"kind": Handover(handover.kind).label, "model": meta.verbose_name},
+            "target_kind",
+        )
+    township = handover.event.scope_division
+    if not _is_admin(actor):
+        if actor is None or not in_scope(actor, township):
+            raise PermissionDenied(_("只有本镇(街道)的工作人员可以接收此移交。"))
+        receiving_roles = (
+            (Role.SQUAD_LEADER, Role.OFFICER)
+            if handover.kind == Handover.ENFORCEMENT
+            else (Role.WINDOW_CLERK, Role.APPROVER)
+        )
+        if not has_role(actor, *receiving_roles):
+            raise PermissionDenied(_("您的角色不能接收此类移交。"))
+    if getattr(target, "scope_division", township) != township:
+        raise _field_error("target", _("接收对象不属于事件所在的乡镇(街道)。"), "target_scope")
+    if handover.status != EventHandover.Status.PENDING:
+        raise ValidationError(_("该移交已被接收。"), code="handover_received")
+    _mark_received(handover, meta.app_label, meta.model_name, target.pk, actor=actor)
+    return handover
 
 
 # --- the sweep: what happens when a clock crosses a threshold -----------------------------------
@@ -972,7 +1075,8 @@ def _restart_clocks(restarts, event_ct, now) -> None:
         ).update(status=clocks.ClockStatus.STOPPED, stopped_at=now)
     share = settings.CLOCK_YELLOW_SHARE
     computed: dict[tuple, tuple] = {}
-    rows = []
+    names = ("id", "kind", "division", "unit", "amount", "start", "yellow", "due")
+    columns: dict[str, list] = {name: [] for name in names}
     for event_id, kind, start, unit, amount, division_id in restarts:
         marks = computed.get((start, unit, amount))
         if marks is None:
@@ -981,20 +1085,23 @@ def _restart_clocks(restarts, event_ct, now) -> None:
                 due_at,
                 clocks.compute_yellow(start, unit, amount, due_at, share),
             )
-        rows.append(
-            clocks.Deadline(
-                content_type=event_ct,
-                object_id=event_id,
-                kind=kind,
-                division_id=division_id,
-                unit=unit,
-                amount=amount,
-                started_at=start,
-                yellow_at=marks[1],
-                due_at=marks[0],
-            )
+        for name, value in zip(
+            columns, (event_id, kind, division_id, unit, amount, start, marks[1], marks[0]), strict=True
+        ):
+            columns[name].append(value)
+    # One INSERT ... SELECT over arrays, with the defaults of a new running clock (green, not suspended):
+    # the same rows clocks.start_clock writes, without a model instance per clock.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {clocks.Deadline._meta.db_table} (content_type_id, object_id, kind, division_id, unit, "
+            "amount, legal_amount, started_at, yellow_at, due_at, hard_due_at, status, level, suspended_at, "
+            "stopped_at, extended) "
+            "SELECT %s, x.id, x.kind, x.division, x.unit, x.amount, NULL, x.start, x.yellow, x.due, NULL, %s, %s, "
+            "NULL, NULL, 0 FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::text[], %s::integer[], "
+            "%s::timestamptz[], %s::timestamptz[], %s::timestamptz[]) "
+            "AS x(id, kind, division, unit, amount, start, yellow, due)",
+            [event_ct.pk, clocks.ClockStatus.RUNNING, clocks.Level.GREEN, *columns.values()],
         )
-    clocks.Deadline.objects.bulk_create(rows, batch_size=2000)
 
 
 def _escalate_many(items, *, reason: str) -> int:
@@ -1018,50 +1125,44 @@ def _escalate_many(items, *, reason: str) -> int:
     candidates = [item for item in candidates if (item[0].pk, item[0].handling_division.parent_id) not in done]
     if not candidates:
         return 0
-    escalations = Escalation.objects.bulk_create(
-        [
-            Escalation(
-                event=event,
-                from_division_id=event.handling_division_id,
-                to_division_id=event.handling_division.parent_id,
-                reason=reason,
-                note=note,
-                whistle_call_id=call_id,
-            )
-            for event, note, call_id, _crossed in candidates
-        ],
-        batch_size=2000,
-    )
     event_ids = [event.pk for event, *_rest in candidates]
-    # One UPDATE for all: each event goes to its own division's parent (upward only, by construction).
+    notes = [note for _event, note, _call, _crossed in candidates]
+    call_ids = [call_id for _event, _note, call_id, _crossed in candidates]
+    event_ct = ContentType.objects.get_for_model(Event)
+    # The escalation rows and their audit entries are written by PostgreSQL from the events and divisions
+    # themselves (INSERT ... SELECT over the arrays), not built as Python objects: a backlog of thousands of
+    # crossed clocks then costs three statements, not thousands of model instances. Both run before the
+    # UPDATE, while each event still names the level it leaves.
+    picked = (
+        "FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) AS x(event_id, note, call_id) "
+        f"JOIN {Event._meta.db_table} AS e ON e.id = x.event_id "
+        f"JOIN {Division._meta.db_table} AS d ON d.id = e.handling_division_id "
+        f"JOIN {Division._meta.db_table} AS p ON p.id = d.parent_id"
+    )
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Escalation._meta.db_table} "
+            "(event_id, from_division_id, to_division_id, reason, note, whistle_call_id, actor_id, created_at) "
+            f"SELECT x.event_id, d.id, p.id, %s, x.note, x.call_id, NULL, %s {picked} RETURNING event_id, id",
+            [reason, now, event_ids, notes, call_ids],
+        )
+        escalation_of = dict(cursor.fetchall())
+        cursor.execute(
+            f"INSERT INTO {AuditEntry._meta.db_table} (created_at, actor_id, action, content_type_id, object_id, "
+            "object_repr, from_state, to_state, reason, data, ip) "
+            "SELECT %s, NULL, 'grids.event.escalated', %s, x.event_id::text, left(e.number, 200), d.level, p.level, "
+            "COALESCE(NULLIF(x.note, ''), %s), jsonb_build_object('from', d.code, 'to', p.code, 'reason', %s), NULL "
+            f"{picked} ORDER BY x.event_id",
+            [now, event_ct.pk, reason, reason, event_ids, notes, call_ids],
+        )
+        # One UPDATE for all: each event goes to its own division's parent (upward only, by construction).
         cursor.execute(
             f"UPDATE {Event._meta.db_table} AS e SET handling_division_id = d.parent_id, updated_at = %s "
             f"FROM {Division._meta.db_table} AS d WHERE d.id = e.handling_division_id AND e.id = ANY(%s) "
             "AND d.parent_id IS NOT NULL",
             [now, event_ids],
         )
-    event_ct = ContentType.objects.get_for_model(Event)
-    AuditEntry.objects.bulk_create(
-        [
-            AuditEntry(
-                action="grids.event.escalated",
-                content_type=event_ct,
-                object_id=str(event.pk),
-                object_repr=str(event)[:200],
-                from_state=event.handling_division.level,
-                to_state=event.handling_division.parent.level,
-                reason=note or reason,
-                data={
-                    "from": event.handling_division.code,
-                    "to": event.handling_division.parent.code,
-                    "reason": reason,
-                },
-            )
-            for event, note, _call, _crossed in candidates
-        ],
-        batch_size=2000,
-    )
+    escalations = [escalation_of[event.pk] for event, *_rest in candidates]
     # The running clock follows the event up, so the higher level gets a fresh limit. It counts from the moment
     # the lower level's limit ran out, so a late sweep gives no extra time; after an unanswered whistle, from now.
     restarts = []
@@ -1088,11 +1189,24 @@ def _escalate_many(items, *, reason: str) -> int:
             _("事件上提: %(number)s") % {"number": event.number},
             str(EscalationReason(reason).label),
             _event_link(event),
-            f"grids.escalation.{escalation.pk}",
+            f"grids.escalation.{escalation_id}",
         )
-        for (event, *_rest), escalation in zip(candidates, escalations, strict=True)
+        for (event, *_rest), escalation_id in zip(candidates, escalations, strict=True)
     )
     return len(candidates)
+
+
+# What the sweep handlers read of an event: the rest stays in PostgreSQL (thousands of events per backlog).
+SWEEP_EVENT_FIELDS = (
+    "id",
+    "number",
+    "status",
+    "handling_division",
+    "handling_division__name",
+    "handling_division__code",
+    "handling_division__level",
+    "handling_division__parent",
+)
 
 
 def _events_of(deadline_ids: list[int]) -> list[Event]:
@@ -1100,7 +1214,8 @@ def _events_of(deadline_ids: list[int]) -> list[Event]:
     crossed = {clock.object_id: clock for clock in clocks.Deadline.objects.filter(pk__in=deadline_ids)}
     events = list(
         Event.objects.select_for_update(of=("self",))
-        .select_related("handling_division__parent")
+        .select_related("handling_division")
+        .only(*SWEEP_EVENT_FIELDS)
         .filter(pk__in=list(crossed), status__in=OPEN_STATUSES)
         .order_by("pk")
     )
@@ -1163,7 +1278,8 @@ def handle_whistle_clock(deadline_ids: list[int], level: int) -> None:
         by_event.setdefault(call.whistle.event_id, []).append(call)
     events = list(
         Event.objects.select_for_update(of=("self",))
-        .select_related("handling_division__parent")
+        .select_related("handling_division")
+        .only(*SWEEP_EVENT_FIELDS)
         .filter(pk__in=list(by_event))
         .order_by("pk")
     )
@@ -1183,3 +1299,254 @@ def register_sweep_handlers() -> None:
     clocks.register_handler(DISPATCH_CLOCK)(handle_dispatch_clock)
     clocks.register_handler(HANDLE_CLOCK)(handle_handle_clock)
     clocks.register_handler(WHISTLE_CLOCK)(handle_whistle_clock)
+
+
+# --- drills (联调联试) --------------------------------------------------------------------------------
+#
+# A drill copies a past event or case into Drill/DrillTask rows, never into Event, Whistle or a case: every
+# count the portal reports (command centre, dashboards, sync, Open311, assessment) reads those, so a drill
+# cannot be counted as real work. Response times are the moments each unit acknowledged and handled its copy.
+
+DRILL_UNIT_KINDS = (
+    OrgKind.TOWNSHIP_OFFICE,
+    OrgKind.ENFORCEMENT_SQUAD,
+    OrgKind.STATIONED_UNIT,
+    OrgKind.COUNTY_DEPARTMENT,
+)
+
+
+def _drill_units(township: Division, unit_ids) -> list[Organisation]:
+    """The named units, each existing, active, dispatchable and at the township or above it."""
+    ids = []
+    for value in unit_ids:
+        try:
+            ids.append(int(getattr(value, "pk", value)))
+        except (TypeError, ValueError):
+            raise _field_error("units", _("单位编号“%(id)s”无效。") % {"id": value}, "unit_missing") from None
+    found = {o.pk: o for o in Organisation.objects.filter(pk__in=ids).select_related("division")}
+    missing = [str(i) for i in ids if i not in found]
+    if missing:
+        raise _field_error("units", _("演练单位不存在: %(ids)s。") % {"ids": ", ".join(missing)}, "unit_missing")
+    units = []
+    for unit in found.values():
+        if not unit.is_active or unit.kind not in DRILL_UNIT_KINDS:
+            raise _field_error("units", _("“%(unit)s”不是可派单的责任单位。") % {"unit": unit}, "unit_kind")
+        if not township.code.startswith(unit.division.prefix):
+            raise _field_error("units", _("“%(unit)s”不在本镇(街道)或其上级。") % {"unit": unit}, "unit_scope")
+        units.append(unit)
+    return units
+
+
+def _drill_source(township: Division, source: str, rng):
+    """A random past event (closed or evaluated) or case of the township, with the units it concerned."""
+    since = timezone.now() - datetime.timedelta(days=conf.drill_candidates_days())
+    if source == "event":
+        candidates = list(
+            Event.objects.filter(
+                division__code__startswith=township.prefix,
+                status__in=(EventStatus.CLOSED, EventStatus.EVALUATED),
+                reported_at__gte=since,
+            ).values_list("pk", flat=True)
+        )
+        if not candidates:
+            raise ValidationError(_("本镇(街道)近期没有已结案的事件可供演练。"), code="drill_no_source")
+        event = Event.objects.select_related("category").get(pk=rng.choice(sorted(candidates)))
+        concerned = {event.unit_id} if event.unit_id else set()
+        concerned |= set(WhistleCall.objects.filter(whistle__event=event).values_list("organisation_id", flat=True))
+        return {
+            "source_id": event.pk,
+            "source_number": event.number,
+            "category": event.category,
+            "title": f"{event.category.name}: {event.address or event.grid.name}"[:300],
+            "description": event.description,
+        }, concerned
+    if source == "case":
+        from django.apps import apps
+
+        try:
+            case_model = apps.get_model("enforcement", "Case")
+        except LookupError:
+            raise ValidationError(_("执法应用不可用,不能以案件演练。"), code="drill_no_source") from None
+        candidates = list(
+            case_model.objects.filter(township=township, created_at__gte=since).values_list("pk", flat=True)
+        )
+        if not candidates:
+            raise ValidationError(_("本镇(街道)没有执法案件可供演练。"), code="drill_no_source")
+        case = case_model.objects.select_related("squad").get(pk=rng.choice(sorted(candidates)))
+        concerned = {case.squad.organisation_id} if getattr(case, "squad", None) is not None else set()
+        if not concerned:
+            concerned = set(
+                Organisation.objects.filter(
+                    division=township, kind=OrgKind.ENFORCEMENT_SQUAD, is_active=True
+                ).values_list("pk", flat=True)
+            )
+        return {
+            "source_id": case.pk,
+            "source_number": case.number,
+            "category": None,
+            "title": case.title[:300],
+            "description": getattr(case, "facts", ""),
+        }, concerned
+    raise _field_error("source", _("演练来源必须是 event 或 case。"), "drill_source")
+
+
+@transaction.atomic
+def start_drill(*, township: Division, actor, source: str = "event", unit_ids=None, rng=None):
+    """联调联试: pick a random past event (or case) of the township and send a drill copy to each unit
+    concerned (the unit it was dispatched to and the units whistled to), or to the units named.
+
+    A named unit that does not exist, is not a dispatchable unit or lies below or beside the township
+    refuses the whole drill: nothing is saved.
+    """
+    import random
+
+    from grids.models import Drill, DrillTask
+
+    if not (_is_admin(actor) or has_role(actor, Role.OPERATOR)):
+        raise PermissionDenied(_("只有本镇(街道)指挥中心坐席可以组织演练。"))
+    if township is None or township.level != Level.TOWNSHIP:
+        raise _field_error("township", _("演练由乡镇(街道)指挥中心组织。"), "drill_township")
+    if not (_is_admin(actor) or in_scope(actor, township)):
+        raise PermissionDenied(_("只有本镇(街道)指挥中心坐席可以组织演练。"))
+    named = _drill_units(township, unit_ids) if unit_ids else None
+    snapshot, concerned = _drill_source(township, source, rng or random.SystemRandom())
+    if named is not None:
+        units = named
+    else:
+        units = list(
+            Organisation.objects.filter(pk__in=concerned, is_active=True, kind__in=DRILL_UNIT_KINDS).order_by("pk")
+        )
+    if not units:
+        raise _field_error("units", _("所选事件没有可派单的单位,请指定演练单位。"), "drill_no_units")
+    now = timezone.now()
+    drill = Drill.objects.create(
+        township=township, source=source, started_by=_user_or_none(actor), started_at=now, **snapshot
+    )
+    DrillTask.objects.bulk_create(DrillTask(drill=drill, organisation=unit, dispatched_at=now) for unit in units)
+    log_action(
+        "grids.drill.started",
+        actor=actor,
+        obj=drill,
+        to_state=drill.status,
+        data={"source": source, "source_number": drill.source_number, "units": [u.pk for u in units]},
+    )
+    recipients = list(get_user_model().objects.filter(staff__organisation__in=units, is_active=True))
+    transaction.on_commit(
+        lambda: notify(
+            recipients,
+            title=_("【演练】联调联试派单: %(title)s") % {"title": drill.title},
+            body=_("这是一次演练,请尽快响应并处置。"),
+            link=f"/grids/drills/{drill.pk}/",
+        )
+    )
+    return drill
+
+
+def _lock_task(task):
+    from grids.models import DrillTask
+
+    return DrillTask.objects.select_for_update(of=("self",)).select_related("drill", "organisation").get(pk=task.pk)
+
+
+def can_answer_drill_task(actor, task) -> bool:
+    """The unit the drill copy went to (its staff) answers it."""
+    return _is_admin(actor) or organisation_of(actor) == task.organisation
+
+
+def _require_task_unit(actor, task) -> None:
+    if not can_answer_drill_task(actor, task):
+        raise PermissionDenied(_("只有被派单的单位可以响应演练。"))
+
+
+def _move_task(task, target: str, *, actor, action: str, fields=(), reason: str = "") -> None:
+    from grids.states import DRILL_TASK_TRANSITIONS, DrillStatus
+
+    if task.drill.status != DrillStatus.RUNNING:
+        raise ValidationError(_("演练已结束。"), code="drill_finished")
+    check_transition(task.status, target, DRILL_TASK_TRANSITIONS)
+    old = task.status
+    task.status = target
+    task.save(update_fields=["status", "updated_at", *fields])
+    log_action(
+        f"grids.drill.{action}",
+        actor=actor,
+        obj=task.drill,
+        from_state=old,
+        to_state=target,
+        reason=reason,
+        data={"task": task.pk, "organisation": task.organisation_id},
+    )
+
+
+@transaction.atomic
+def acknowledge_drill_task(*, task, actor):
+    """The unit answers the drill copy: its response time is taken now."""
+    from grids.states import DrillTaskStatus
+
+    task = _lock_task(task)
+    _require_task_unit(actor, task)
+    task.acknowledged_at = timezone.now()
+    task.acknowledged_by = _user_or_none(actor)
+    _move_task(
+        task,
+        DrillTaskStatus.ACKNOWLEDGED,
+        actor=actor,
+        action="acknowledged",
+        fields=["acknowledged_at", "acknowledged_by"],
+    )
+    return task
+
+
+@transaction.atomic
+def handle_drill_task(*, task, actor, result: str):
+    """The unit reports the drill handled: its handling time is taken now."""
+    from grids.states import DrillTaskStatus
+
+    task = _lock_task(task)
+    _require_task_unit(actor, task)
+    if not result.strip():
+        raise _field_error("result", _("请填写演练处置情况。"), "result_missing")
+    task.handled_at = timezone.now()
+    task.handled_by = _user_or_none(actor)
+    task.result = result
+    _move_task(
+        task,
+        DrillTaskStatus.HANDLED,
+        actor=actor,
+        action="handled",
+        reason=result,
+        fields=["handled_at", "handled_by", "result"],
+    )
+    return task
+
+
+@transaction.atomic
+def finish_drill(*, drill, actor):
+    """The command centre ends the drill; units that had not finished are recorded as missed."""
+    from grids.models import Drill, DrillTask
+    from grids.states import DrillStatus, DrillTaskStatus
+
+    drill = Drill.objects.select_for_update().select_related("township").get(pk=drill.pk)
+    if not (_is_admin(actor) or (has_role(actor, Role.OPERATOR) and in_scope(actor, drill.township))):
+        raise PermissionDenied(_("只有本镇(街道)指挥中心坐席可以结束演练。"))
+    if drill.status != DrillStatus.RUNNING:
+        raise ValidationError(_("演练已结束。"), code="drill_finished")
+    missed = list(
+        DrillTask.objects.select_for_update()
+        .filter(drill=drill)
+        .exclude(status__in=(DrillTaskStatus.HANDLED, DrillTaskStatus.MISSED))
+        .values_list("pk", flat=True)
+    )
+    DrillTask.objects.filter(pk__in=missed).update(status=DrillTaskStatus.MISSED, updated_at=timezone.now())
+    drill.status = DrillStatus.FINISHED
+    drill.finished_at = timezone.now()
+    drill.save(update_fields=["status", "finished_at", "updated_at"])
+    log_action(
+        "grids.drill.finished",
+        actor=actor,
+        obj=drill,
+        from_state=DrillStatus.RUNNING,
+        to_state=DrillStatus.FINISHED,
+        data={"missed": missed},
+    )
+    return drill

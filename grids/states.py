@@ -56,14 +56,37 @@ class WhistleCallStatus(models.TextChoices):
     RELEASED = "released", _("已撤离")  # the event closed; the unit may leave
 
 
+class DrillStatus(models.TextChoices):
+    RUNNING = "running", _("演练中")  # the units' copies are out; their response times are being taken
+    FINISHED = "finished", _("已结束")  # closed by the command centre; unanswered copies count as missed
+
+
+class DrillTaskStatus(models.TextChoices):
+    DISPATCHED = "dispatched", _("已派单")  # the unit has the drill copy; the response time runs
+    ACKNOWLEDGED = "acknowledged", _("已响应")  # the unit answered; the handling time runs
+    HANDLED = "handled", _("已处置")  # the unit reported the drill handled; final
+    MISSED = "missed", _("未响应")  # the drill ended before the unit finished; final
+
+
+DRILL_TASK_TRANSITIONS = {
+    DrillTaskStatus.DISPATCHED: {DrillTaskStatus.ACKNOWLEDGED, DrillTaskStatus.MISSED},
+    DrillTaskStatus.ACKNOWLEDGED: {DrillTaskStatus.HANDLED, DrillTaskStatus.MISSED},
+    DrillTaskStatus.HANDLED: set(),
+    DrillTaskStatus.MISSED: set(),
+}
+
+
 class IllegalTransition(ValidationError):
     pass
 
 
 def check_transition(current: str, target: str, table: dict = EVENT_TRANSITIONS) -> None:
     if target not in table.get(current, set()):
+        labels = EventStatus if table is EVENT_TRANSITIONS else DrillTaskStatus
         raise IllegalTransition(
-            _("事件不能从“%(current)s”变为“%(target)s”。"),
+            _("不能从“%(current)s”变为“%(target)s”。")
+            if labels is DrillTaskStatus
+            else _("事件不能从“%(current)s”变为“%(target)s”。"),
             code="illegal_transition",
-            params={"current": EventStatus(current).label, "target": EventStatus(target).label},
+            params={"current": labels(current).label, "target": labels(target).label},
         )

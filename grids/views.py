@@ -263,3 +263,293 @@ def assessment(request):
             "township_share": scoring.conf.township_share(),
         },
     )
+
+
+# --- grid maintenance: create, merge, split, departmental grids (operator of the township) --------------
+
+
+def _villages(user):
+    from ruian.divisions import Division, Level
+    from ruian.permissions import scope_q
+
+    return Division.objects.filter(scope_q(user, ""), level=Level.VILLAGE).order_by("code")
+
+
+def _active_grids(user):
+    return selectors.grids_for(user).filter(is_active=True).order_by("code")
+
+
+def _manage_context(request, **forms_in_error):
+    grids = list(
+        selectors.grids_for(request.user)
+        .filter(is_active=True)
+        .prefetch_related(None)
+        .select_related("division__parent")
+        .order_by("code")[:500]
+    )
+    context = {
+        "grids": grids,
+        "changes": selectors.grid_changes_for(request.user),
+        "grid_form": forms.GridForm(villages=_villages(request.user)),
+        "merge_form": forms.MergeForm(grids=_active_grids(request.user)),
+        "departmental_form": forms.DepartmentalGridForm(grids=_active_grids(request.user).filter(kind="comprehensive")),
+    }
+    context.update(forms_in_error)
+    return context
+
+
+def _refused(request, error) -> None:
+    messages.error(request, _errors(error) if isinstance(error, ValidationError) else str(error))
+
+
+@login_required
+@require_GET
+def manage_grids(request):
+    """网格调整: the township's grids, and forms to create, merge and split them and to record old grids."""
+    _require(request.user, Role.OPERATOR)
+    return render(request, "grids/manage.html", _manage_context(request))
+
+
+@login_required
+@require_POST
+def create_grid(request):
+    _require(request.user, Role.OPERATOR)
+    form = forms.GridForm(request.POST, villages=_villages(request.user))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            grid = services.create_grid(
+                division=data["division"],
+                name=data["name"],
+                kind=data["kind"],
+                dedicated_type=data["dedicated_type"],
+                households=data["households"],
+                population=data["population"],
+                boundary=data["boundary"],
+                actor=request.user,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("已新建网格 %(code)s。") % {"code": grid.code})
+            return redirect("grids:manage")
+    else:
+        messages.error(request, _("请检查填写的内容: %(errors)s") % {"errors": form.errors.as_text()})
+    return render(request, "grids/manage.html", _manage_context(request, grid_form=form), status=400)
+
+
+@login_required
+@require_POST
+def merge_grids(request):
+    _require(request.user, Role.OPERATOR)
+    form = forms.MergeForm(request.POST, grids=_active_grids(request.user))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            merged = services.merge_grids(
+                grids=list(data["grids"]), name=data["name"], reason=data["reason"], actor=request.user
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("已合并为网格 %(code)s。") % {"code": merged.code})
+            return redirect("grids:manage")
+    else:
+        messages.error(request, _("请检查填写的内容: %(errors)s") % {"errors": form.errors.as_text()})
+    return render(request, "grids/manage.html", _manage_context(request, merge_form=form), status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def split_grid(request, code):
+    _require(request.user, Role.OPERATOR)
+    grid = get_object_or_404(_active_grids(request.user), code=code)
+    form = forms.SplitForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                parts = services.split_grid(
+                    grid=grid, parts=form.cleaned_data["parts"], reason=form.cleaned_data["reason"], actor=request.user
+                )
+            except (ValidationError, PermissionDenied) as error:
+                _refused(request, error)
+            else:
+                messages.success(request, _("已拆分为: %(codes)s") % {"codes": "、".join(part.code for part in parts)})
+                return redirect("grids:manage")
+        else:
+            messages.error(request, _("请检查填写的内容: %(errors)s") % {"errors": form.errors.as_text()})
+    import json
+
+    boundary = json.dumps(grid.boundary, ensure_ascii=False)
+    return render(request, "grids/split.html", {"grid": grid, "form": form, "boundary": boundary}, status=status)
+
+
+@login_required
+@require_POST
+def record_departmental_grid(request):
+    _require(request.user, Role.OPERATOR)
+    form = forms.DepartmentalGridForm(request.POST, grids=_active_grids(request.user).filter(kind="comprehensive"))
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            old = services.record_departmental_grid(
+                department=data["department"],
+                code=data["code"],
+                name=data["name"],
+                merged_into=data["merged_into"],
+                actor=request.user,
+            )
+        except (ValidationError, PermissionDenied) as error:
+            _refused(request, error)
+        else:
+            messages.success(request, _("已记录: %(old)s 并入 %(grid)s。") % {"old": old, "grid": old.merged_into.code})
+            return redirect("grids:manage")
+    else:
+        messages.error(request, _("请检查填写的内容: %(errors)s") % {"errors": form.errors.as_text()})
+    return render(request, "grids/manage.html", _manage_context(request, departmental_form=form), status=400)
+
+
+@require_GET
+def departmental_lookup(request):
+    """原条线网格查询: which comprehensive grid covers my old grid G (public, like the grids themselves)."""
+    form = forms.DepartmentalLookupForm(request.GET or None)
+    results = None
+    if form.is_bound and form.is_valid() and form.cleaned_data["code"]:
+        rows = list(
+            selectors.departmental_grids(department=form.cleaned_data["department"], code=form.cleaned_data["code"])[
+                :20
+            ]
+        )
+        results = [(row, selectors.covering_grids(row)) for row in rows]
+    return render(request, "grids/departmental.html", {"form": form, "results": results})
+
+
+# --- drills (联调联试) --------------------------------------------------------------------------------
+
+
+def _township_of(user):
+    from ruian.divisions import Level
+
+    organisation = services.organisation_of(user)
+    if organisation is None:
+        return None
+    division = organisation.division
+    return division if division.level == Level.TOWNSHIP else None
+
+
+def _drill_units(township):
+    from ruian.organisations import Organisation
+
+    if township is None:
+        return Organisation.objects.none()
+    return (
+        Organisation.objects.filter(
+            kind__in=services.DRILL_UNIT_KINDS,
+            is_active=True,
+            division__in=[township.pk, township.parent_id],
+        )
+        .select_related("division")
+        .order_by("-division__code", "kind", "name")
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def drills(request):
+    """联调联试: the command centre starts a drill and follows each unit's response times."""
+    _require(request.user, Role.OPERATOR)
+    township = _township_of(request.user)
+    form = forms.DrillForm(request.POST or None, units=_drill_units(township))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                drill = services.start_drill(
+                    township=township,
+                    actor=request.user,
+                    source=form.cleaned_data["source"],
+                    unit_ids=[unit.pk for unit in form.cleaned_data["units"]],
+                )
+            except (ValidationError, PermissionDenied) as error:
+                _refused(request, error)
+            else:
+                messages.success(request, _("演练已开始,已向 %(n)s 个单位派单。") % {"n": drill.tasks.count()})
+                return redirect("grids:drill_detail", pk=drill.pk)
+        else:
+            messages.error(request, _("请检查填写的内容: %(errors)s") % {"errors": form.errors.as_text()})
+    drill_list = list(selectors.drills_for(request.user).order_by("-started_at", "-id")[:50])
+    today = timezone.localdate()
+    times = selectors.drill_response_times(start=today.replace(day=1), end=today, township=township)
+    return render(
+        request,
+        "grids/drills.html",
+        {"form": form, "drills": drill_list, "times": list(times.values()), "since": today.replace(day=1)},
+        status=status,
+    )
+
+
+@login_required
+@require_GET
+def drill_detail(request, pk):
+    drill = get_object_or_404(selectors.drills_for(request.user), pk=pk)
+    mine = services.organisation_of(request.user)
+    return render(
+        request,
+        "grids/drill_detail.html",
+        {
+            "drill": drill,
+            "my_unit": mine,
+            "can_operate": request.user.is_superuser or has_role(request.user, Role.OPERATOR),
+            "result_form": forms.DrillResultForm(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def my_drill_tasks(request):
+    """The drill copies sent to the user's unit."""
+    return render(
+        request,
+        "grids/drill_tasks.html",
+        {"tasks": list(selectors.drill_tasks_of_unit(request.user)[:100]), "result_form": forms.DrillResultForm()},
+    )
+
+
+@login_required
+@require_POST
+def drill_task_action(request, pk, action):
+    from grids.models import DrillTask
+
+    task = get_object_or_404(DrillTask.objects.filter(drill__in=selectors.drills_for(request.user)), pk=pk)
+    try:
+        if action == "acknowledge":
+            services.acknowledge_drill_task(task=task, actor=request.user)
+        elif action == "handle":
+            form = forms.DrillResultForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(_("请填写演练处置情况。"))
+            services.handle_drill_task(task=task, actor=request.user, result=form.cleaned_data["result"])
+        else:
+            raise PermissionDenied(_("未知的操作。"))
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("已办理。"))
+    return redirect("grids:drill_detail", pk=task.drill_id)
+
+
+@login_required
+@require_POST
+def finish_drill(request, pk):
+    drill = get_object_or_404(selectors.drills_for(request.user), pk=pk)
+    try:
+        services.finish_drill(drill=drill, actor=request.user)
+    except (ValidationError, PermissionDenied) as error:
+        _refused(request, error)
+    else:
+        messages.success(request, _("演练已结束。"))
+    return redirect("grids:drill_detail", pk=drill.pk)

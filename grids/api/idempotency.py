@@ -18,7 +18,22 @@ from ruian.api.errors import error_response
 HEADER = "Idempotency-Key"
 
 
-def _hash(data) -> str:
+def _hash(request) -> str:
+    """The request's content: its fields, and for a multipart upload each file's name and bytes, so a retry
+    with another photo under the same key is told apart from a true retry."""
+    files = getattr(request, "FILES", None) or {}
+    data = request.data
+    if files:
+        data = {key: data.getlist(key) for key in data if key not in files}
+        for key in sorted(files):
+            digests = []
+            for upload in files.getlist(key):
+                digest = hashlib.sha256()
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+                digests.append([upload.name, digest.hexdigest()])
+            data[f"file:{key}"] = digests
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -34,7 +49,7 @@ def idempotent(endpoint: str):
                 return method(self, request, *args, **kwargs)
             if len(key) > 128:
                 return error_response("idempotency_key_invalid", _("Idempotency-Key 不能超过 128 个字符。"))
-            request_hash = _hash(request.data)
+            request_hash = _hash(request)
             try:
                 with transaction.atomic():
                     record, created = IdempotencyKey.objects.select_for_update().get_or_create(

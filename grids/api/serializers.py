@@ -4,9 +4,15 @@ from rest_framework import serializers
 
 from grids.models import (
     DedicatedType,
+    Department,
+    DepartmentalGrid,
+    Drill,
+    DrillSource,
+    DrillTask,
     Employment,
     Event,
     EventCategory,
+    EventHandover,
     Grid,
     GridKind,
     GridWorker,
@@ -17,7 +23,7 @@ from grids.models import (
     Whistle,
     WhistleCall,
 )
-from grids.states import EventStatus, WhistleCallStatus
+from grids.states import DrillStatus, DrillTaskStatus, EventStatus, WhistleCallStatus
 from ruian.divisions import Division
 from ruian.organisations import Organisation
 
@@ -113,6 +119,9 @@ class GridEventSerializer(serializers.ModelSerializer):
     source = choice(Source.choices, read_only=True)
     handover = choice(Handover.choices, read_only=True)
     satisfaction = choice(Satisfaction.choices, read_only=True, allow_null=True)
+    handover_target = serializers.SerializerMethodField(
+        help_text=_("移交后接收方创建的对象,如 enforcement.lead:42;待接收或未移交时为 null")
+    )
 
     class Meta:
         model = Event
@@ -138,6 +147,7 @@ class GridEventSerializer(serializers.ModelSerializer):
             "verified_ok",
             "satisfaction",
             "handover",
+            "handover_target",
             "handled_on_time",
             "reported_at",
             "registered_at",
@@ -146,6 +156,12 @@ class GridEventSerializer(serializers.ModelSerializer):
             "closed_at",
             "updated_at",
         ]
+
+    def get_handover_target(self, obj) -> str | None:
+        record = getattr(obj, "handover_record", None) if obj.handover else None
+        if record is None or not record.target_id:
+            return None
+        return f"{record.target_app}.{record.target_model}:{record.target_id}"
 
 
 class GridEventCreateSerializer(serializers.Serializer):
@@ -255,3 +271,193 @@ class GridHistorySerializer(serializers.Serializer):
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     reason = serializers.CharField()
+
+
+class GridCreateSerializer(serializers.Serializer):
+    division = serializers.SlugRelatedField(
+        slug_field="code", queryset=Division.objects.all(), help_text=_("村(社区)的 12 位代码")
+    )
+    name = serializers.CharField(max_length=100)
+    kind = choice(GridKind.choices, required=False, default=GridKind.COMPREHENSIVE)
+    dedicated_type = choice([("", ""), *DedicatedType.choices], required=False, default="")
+    households = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False, default=0)
+    population = serializers.IntegerField(min_value=0, max_value=100_000_000, required=False, default=0)
+    boundary = serializers.JSONField(help_text=_("GeoJSON Polygon 或 MultiPolygon(WGS84 经纬度)"))
+
+
+class GridMergeSerializer(serializers.Serializer):
+    grids = serializers.ListField(
+        child=serializers.RegexField(r"^[0-9]{13,16}$"), min_length=2, max_length=50, help_text=_("要合并的网格编码")
+    )
+    name = serializers.CharField(max_length=100)
+    reason = serializers.CharField(max_length=2000, required=False, default="")
+
+
+class GridSplitPartSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    boundary = serializers.JSONField()
+    households = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False, default=0)
+    population = serializers.IntegerField(min_value=0, max_value=100_000_000, required=False, default=0)
+
+
+class GridSplitSerializer(serializers.Serializer):
+    parts = GridSplitPartSerializer(many=True, min_length=2, max_length=50)
+    reason = serializers.CharField(max_length=2000, required=False, default="")
+
+
+class GridDepartmentalSerializer(serializers.ModelSerializer):
+    department = choice(Department.choices)
+    merged_into = serializers.SlugRelatedField(slug_field="code", queryset=Grid.objects.filter(is_active=True))
+
+    class Meta:
+        model = DepartmentalGrid
+        fields = ["id", "department", "code", "name", "merged_into", "merged_at"]
+        read_only_fields = ["id", "merged_at"]
+        validators = []  # (department, code) may be recorded again: the service updates the row
+
+
+class GridDepartmentalLookupSerializer(GridDepartmentalSerializer):
+    covering_grids = GridSerializer(many=True, read_only=True)
+
+    class Meta(GridDepartmentalSerializer.Meta):
+        fields = [*GridDepartmentalSerializer.Meta.fields, "covering_grids"]
+
+
+class GridPhotoSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="original_name")
+    mime_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    url = serializers.SerializerMethodField()
+
+    def get_url(self, obj) -> str:
+        from django.urls import reverse
+
+        return reverse("attachment_download", args=[obj.pk])
+
+
+class GridEventWithPhotosSerializer(GridEventCreateSerializer):
+    photos = serializers.ListField(
+        child=serializers.FileField(max_length=200, allow_empty_file=False),
+        required=False,
+        default=list,
+        help_text=_("现场照片(multipart/form-data,可多张;JPEG、PNG、WEBP,按内容识别)"),
+    )
+
+
+class GridHandoverRecordSerializer(serializers.ModelSerializer):
+    event = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    event_id = serializers.IntegerField(read_only=True)
+    kind = choice(Handover.choices, read_only=True)
+    status = choice(EventHandover.Status.choices, read_only=True)
+
+    class Meta:
+        model = EventHandover
+        fields = [
+            "id",
+            "event",
+            "event_id",
+            "kind",
+            "status",
+            "note",
+            "target_app",
+            "target_model",
+            "target_id",
+            "created_at",
+            "received_at",
+        ]
+
+
+class GridHandoverReceiveSerializer(serializers.Serializer):
+    target = choice(
+        [
+            ("enforcement.lead", "enforcement.lead"),
+            ("enforcement.case", "enforcement.case"),
+            ("approvals.application", "approvals.application"),
+        ],
+        help_text=_("接收方创建的对象类型"),
+    )
+    target_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+
+
+class GridDrillTaskSerializer(serializers.ModelSerializer):
+    organisation_name = serializers.CharField(source="organisation.name", read_only=True)
+    status = choice(DrillTaskStatus.choices, read_only=True)
+    drill = serializers.PrimaryKeyRelatedField(read_only=True)
+    acknowledge_seconds = serializers.FloatField(read_only=True, allow_null=True)
+    handle_seconds = serializers.FloatField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = DrillTask
+        fields = [
+            "id",
+            "drill",
+            "organisation",
+            "organisation_name",
+            "status",
+            "dispatched_at",
+            "acknowledged_at",
+            "handled_at",
+            "acknowledge_seconds",
+            "handle_seconds",
+            "result",
+            "updated_at",
+        ]
+
+
+class GridDrillSerializer(serializers.ModelSerializer):
+    township = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    source = choice(DrillSource.choices, read_only=True)
+    status = choice(DrillStatus.choices, read_only=True)
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    tasks = GridDrillTaskSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Drill
+        fields = [
+            "id",
+            "township",
+            "source",
+            "source_number",
+            "category",
+            "title",
+            "description",
+            "status",
+            "started_at",
+            "finished_at",
+            "tasks",
+            "updated_at",
+        ]
+
+
+class GridDrillStartSerializer(serializers.Serializer):
+    township = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Division.objects.all(),
+        required=False,
+        help_text=_("省略时为当前用户所在的乡镇(街道)"),
+    )
+    source = choice(DrillSource.choices, required=False, default=DrillSource.EVENT)
+    units = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        required=False,
+        default=list,
+        max_length=50,
+        help_text=_("演练单位编号;省略时派给原事件涉及的单位。不存在的单位整单拒绝。"),
+    )
+
+
+class GridDrillResultSerializer(serializers.Serializer):
+    result = serializers.CharField(max_length=4000)
+
+
+class GridDrillResponseTimeSerializer(serializers.Serializer):
+    organisation_id = serializers.IntegerField()
+    organisation_name = serializers.CharField()
+    tasks = serializers.IntegerField()
+    acknowledged = serializers.IntegerField()
+    handled = serializers.IntegerField()
+    missed = serializers.IntegerField()
+    mean_acknowledge_seconds = serializers.FloatField(allow_null=True)
+    mean_handle_seconds = serializers.FloatField(allow_null=True)

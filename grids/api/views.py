@@ -6,6 +6,7 @@ incremental sync; with it (or with `cursor`) they page by a cursor ordered by (u
 
 import datetime
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -14,12 +15,26 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from grids import selectors, services
 from grids.api import serializers as s
 from grids.api.idempotency import idempotent
-from grids.models import Event, EventCategory, Grid, GridWorker, Source, Whistle, WhistleCall
+from grids.models import (
+    Department,
+    DepartmentalGrid,
+    Drill,
+    DrillTask,
+    Event,
+    EventCategory,
+    EventHandover,
+    Grid,
+    GridWorker,
+    Source,
+    Whistle,
+    WhistleCall,
+)
 from ruian.api.pagination import PagePagination, SyncCursorPagination
 from ruian.staff import Role, has_role
 
@@ -94,8 +109,11 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 @extend_schema_view(list=extend_schema(parameters=[UPDATED_SINCE]))
-class GridViewSet(SyncMixin, viewsets.ReadOnlyModelViewSet):
-    """Grids of the caller's scope with their GeoJSON boundary and their workers (name and phone)."""
+class GridViewSet(SyncMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Grids of the caller's scope with their GeoJSON boundary and their workers (name and phone).
+
+    Creating, merging and splitting are the township command centre's (operator role, own township);
+    a merge or split retires the old grids and moves their open events, recording each move."""
 
     queryset = Grid.objects.none()
     serializer_class = s.GridSerializer
@@ -105,6 +123,48 @@ class GridViewSet(SyncMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return self.filter_updated_since(selectors.grids_for(self.request.user)).order_by("code")
+
+    def _grid_body(self, grid):
+        return s.GridSerializer(selectors.grids_for(self.request.user).get(pk=grid.pk)).data
+
+    @extend_schema(request=s.GridCreateSerializer, responses={201: s.GridSerializer})
+    def create(self, request, *args, **kwargs):
+        """New grid under a village or community; its code extends the community code."""
+        body = s.GridCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        grid = services.create_grid(actor=request.user, **body.validated_data)
+        return Response(self._grid_body(grid), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.GridMergeSerializer, responses={201: s.GridSerializer}, summary="Merge grids")
+    @action(detail=False, methods=["post"])
+    def merge(self, request):
+        """Merge active grids of one village or community into a new grid (boundary: the union)."""
+        body = s.GridMergeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        codes = body.validated_data["grids"]
+        grids = list(selectors.grids_for(request.user).filter(code__in=codes))
+        missing = sorted(set(codes) - {g.code for g in grids})
+        if missing:
+            raise exceptions.ValidationError({"grids": [_("网格不存在: %(codes)s") % {"codes": ", ".join(missing)}]})
+        merged = services.merge_grids(
+            grids=grids, name=body.validated_data["name"], reason=body.validated_data["reason"], actor=request.user
+        )
+        return Response(self._grid_body(merged), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.GridSplitSerializer, responses={201: s.GridSerializer(many=True)}, summary="Split a grid")
+    @action(detail=True, methods=["post"])
+    def split(self, request, code=None):
+        """Split a grid into parts; open events go to the part that holds their point."""
+        grid = get_object_or_404(self.get_queryset(), code=code)
+        body = s.GridSplitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        parts = services.split_grid(
+            grid=grid,
+            parts=[dict(part) for part in body.validated_data["parts"]],
+            reason=body.validated_data["reason"],
+            actor=request.user,
+        )
+        return Response([self._grid_body(part) for part in parts], status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Grids as a GeoJSON FeatureCollection with open events per grid",
@@ -140,6 +200,57 @@ class GridViewSet(SyncMixin, viewsets.ReadOnlyModelViewSet):
         return Response(s.GridSerializer(grid).data)
 
 
+DEPARTMENT = OpenApiParameter("department", str, enum=[c[0] for c in Department.choices])
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Old departmental grids and the comprehensive grid each was merged into",
+        parameters=[DEPARTMENT, OpenApiParameter("code", str)],
+    )
+)
+class DepartmentalGridViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """原条线网格 (party building, governance, city management ...) and where each went in 多网合一.
+
+    Reading is open to every client with grids:read; recording one is the township command centre's."""
+
+    lookup_value_regex = "[0-9]+"
+    queryset = DepartmentalGrid.objects.none()
+    serializer_class = s.GridDepartmentalSerializer
+    required_scopes = SCOPES
+    pagination_class = PagePagination
+
+    def get_queryset(self):
+        params = self.request.query_params if self.request else {}
+        return selectors.departmental_grids(department=params.get("department", ""), code=params.get("code", ""))
+
+    def create(self, request, *args, **kwargs):
+        body = s.GridDepartmentalSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        old = services.record_departmental_grid(actor=request.user, **body.validated_data)
+        return Response(s.GridDepartmentalSerializer(old).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Which grid covers my old grid G",
+        parameters=[
+            OpenApiParameter("department", str, required=True, enum=[c[0] for c in Department.choices]),
+            OpenApiParameter("code", str, required=True),
+        ],
+        responses=s.GridDepartmentalLookupSerializer,
+    )
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
+    def covering(self, request):
+        department = request.query_params.get("department", "")
+        code = request.query_params.get("code", "").strip()
+        if department not in Department.values or not code:
+            raise exceptions.ValidationError({"department": [_("请给出条线 department 和原网格编码 code。")]})
+        old = selectors.departmental_grids(department=department, code=code).first()
+        if old is None:
+            raise exceptions.NotFound(_("没有找到该原条线网格。"))
+        old.covering_grids = [selectors.public_grids().get(pk=grid.pk) for grid in selectors.covering_grids(old)]
+        return Response(s.GridDepartmentalLookupSerializer(old).data)
+
+
 @extend_schema_view(list=extend_schema(parameters=[UPDATED_SINCE]))
 class WorkerViewSet(SyncMixin, viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = "[0-9]+"
@@ -169,6 +280,7 @@ class EventViewSet(SyncMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
     queryset = Event.objects.none()
     serializer_class = s.GridEventSerializer
     filterset_fields = ["status", "source"]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     def get_queryset(self):
         return self.filter_updated_since(selectors.events_for(self.request.user)).order_by("-reported_at", "-id")
@@ -186,7 +298,10 @@ class EventViewSet(SyncMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         return Response(s.GridEventSerializer(event).data)
 
     @extend_schema(
-        request=s.GridEventCreateSerializer,
+        request={
+            "application/json": s.GridEventCreateSerializer,
+            "multipart/form-data": s.GridEventWithPhotosSerializer,
+        },
         responses={201: s.GridEventCreatedSerializer},
         parameters=[
             OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description="重试时使用同一个键")
@@ -194,8 +309,11 @@ class EventViewSet(SyncMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
     )
     @idempotent("grids.events.create")
     def create(self, request, *args, **kwargs):
-        """Report an event at a point; the point finds its grid. Possible duplicates nearby are listed."""
-        data = self._body(s.GridEventCreateSerializer)
+        """Report an event at a point; the point finds its grid. Possible duplicates nearby are listed.
+
+        With multipart/form-data, `photos` carries the photos (several allowed): JPEG, PNG or WEBP by their
+        content, each within the size limit; a bad photo refuses the whole report (400, nothing saved)."""
+        data = self._body(s.GridEventWithPhotosSerializer)
         event, duplicates = services.report_event(
             category=data["category"],
             lng=data["lng"],
@@ -206,9 +324,11 @@ class EventViewSet(SyncMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
             reporter_name=data["reporter_name"],
             reporter_phone=data["reporter_phone"],
             actor=request.user,
+            photos=data["photos"],
         )
         event = selectors.events_for(request.user).get(pk=event.pk)
         body = s.GridEventCreatedSerializer(event, context={"duplicates": duplicates}).data
+        body["photos"] = s.GridPhotoSerializer(selectors.event_photos(event), many=True).data
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses=s.GridEventSerializer)
@@ -302,6 +422,12 @@ class EventViewSet(SyncMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
         whistle = selectors.whistles_for(request.user).get(pk=whistle.pk)
         return Response(s.GridWhistleSerializer(whistle).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(responses=s.GridPhotoSerializer(many=True))
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def photos(self, request, pk=None):
+        """The event's photos; each downloads from its url (same permission as the event)."""
+        return Response(s.GridPhotoSerializer(selectors.event_photos(self._event()), many=True).data)
+
     @extend_schema(responses=s.GridHistorySerializer(many=True))
     @action(detail=True, methods=["get"])
     def history(self, request, pk=None):
@@ -333,3 +459,164 @@ class WhistleViewSet(SyncMixin, viewsets.ReadOnlyModelViewSet):
             raise exceptions.ValidationError({"organisation": [_("该单位不在此次吹哨的报到名单中。")]})
         services.acknowledge_whistle(call=call, actor=request.user, note=body.validated_data["note"])
         return Response(s.GridWhistleSerializer(self.get_queryset().get(pk=whistle.pk)).data)
+
+
+HANDOVER_FILTERS = [
+    OpenApiParameter("kind", str, enum=["enforcement", "service"]),
+    OpenApiParameter("status", str, enum=[c[0] for c in EventHandover.Status.choices]),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=HANDOVER_FILTERS))
+class HandoverViewSet(viewsets.ReadOnlyModelViewSet):
+    """Events handed over to enforcement (leads) or approvals (service requests), for the receiving side.
+
+    `receive` records what a pending hand-over became when the receiving side created it by hand; an
+    automatic receiver registered by the receiving app does the same after the hand-over commits."""
+
+    lookup_value_regex = "[0-9]+"
+    queryset = EventHandover.objects.none()
+    serializer_class = s.GridHandoverRecordSerializer
+    required_scopes = SCOPES
+    pagination_class = PagePagination
+
+    def get_queryset(self):
+        params = self.request.query_params if self.request else {}
+        return selectors.handovers_for(self.request.user, kind=params.get("kind", ""), status=params.get("status", ""))
+
+    @extend_schema(request=s.GridHandoverReceiveSerializer, responses=s.GridHandoverRecordSerializer)
+    @action(detail=True, methods=["post"])
+    def receive(self, request, pk=None):
+        from django.apps import apps
+
+        handover = get_object_or_404(self.get_queryset(), pk=pk)
+        body = s.GridHandoverReceiveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        app_label, model_name = body.validated_data["target"].split(".")
+        try:
+            model = apps.get_model(app_label, model_name)
+            target = model.objects.get(pk=body.validated_data["target_id"])
+        except (LookupError, ObjectDoesNotExist):
+            raise exceptions.ValidationError({"target_id": [_("接收对象不存在。")]}) from None
+        services.receive_handover(handover=handover, target=target, actor=request.user)
+        return Response(s.GridHandoverRecordSerializer(self.get_queryset().get(pk=handover.pk)).data)
+
+
+RESPONSE_PERIOD = [
+    OpenApiParameter("start", OpenApiTypes.DATE, required=True, description="演练开始日期(含)"),
+    OpenApiParameter("end", OpenApiTypes.DATE, required=True, description="演练结束日期(含)"),
+    OpenApiParameter("township", str, description="乡镇(街道)代码;省略时为调用者范围内全部"),
+]
+
+
+def _date_param(request, name):
+    value = request.query_params.get(name, "")
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise exceptions.ValidationError({name: [_("日期格式应为 YYYY-MM-DD。")]}) from None
+
+
+@extend_schema_view(list=extend_schema(parameters=[UPDATED_SINCE]))
+class DrillViewSet(SyncMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """联调联试 drills of the caller's scope: never events, so never in event counts, sync, Open311 or scores."""
+
+    lookup_value_regex = "[0-9]+"
+    queryset = Drill.objects.none()
+    serializer_class = s.GridDrillSerializer
+
+    def get_queryset(self):
+        return self.filter_updated_since(selectors.drills_for(self.request.user)).order_by("-started_at", "-id")
+
+    @extend_schema(request=s.GridDrillStartSerializer, responses={201: s.GridDrillSerializer})
+    def create(self, request, *args, **kwargs):
+        """Start a drill: a random past event (or case) of the township, a drill copy to each unit concerned
+        (or to the units named). A unit that does not exist refuses the whole drill (400, nothing saved)."""
+        from ruian.divisions import Level
+
+        body = s.GridDrillStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        township = body.validated_data.get("township")
+        if township is None:
+            profile = getattr(request.user, "staff", None)
+            organisation = profile.organisation if profile else None
+            township = organisation.division if organisation and organisation.division.level == Level.TOWNSHIP else None
+        drill = services.start_drill(
+            township=township,
+            actor=request.user,
+            source=body.validated_data["source"],
+            unit_ids=body.validated_data["units"],
+        )
+        return Response(
+            s.GridDrillSerializer(selectors.drills_for(request.user).get(pk=drill.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=None, responses=s.GridDrillSerializer)
+    @action(detail=True, methods=["post"])
+    def finish(self, request, pk=None):
+        drill = get_object_or_404(self.get_queryset(), pk=pk)
+        services.finish_drill(drill=drill, actor=request.user)
+        return Response(s.GridDrillSerializer(self.get_queryset().get(pk=pk)).data)
+
+    @extend_schema(
+        summary="Each unit's drill response times in a period",
+        parameters=RESPONSE_PERIOD,
+        responses=s.GridDrillResponseTimeSerializer(many=True),
+    )
+    @action(detail=False, methods=["get"], url_path="response-times", pagination_class=None, filter_backends=[])
+    def response_times(self, request):
+        from ruian.divisions import Division
+        from ruian.permissions import in_scope
+
+        start, end = _date_param(request, "start"), _date_param(request, "end")
+        if end < start:
+            raise exceptions.ValidationError({"end": [_("结束日期不能早于开始日期。")]})
+        code = request.query_params.get("township")
+        township = None
+        if code:
+            township = Division.objects.filter(code=code).first()
+            if township is None or not in_scope(request.user, township):
+                raise exceptions.ValidationError({"township": [_("乡镇(街道)不存在或不在您的范围内。")]})
+        rows = selectors.drill_response_times(
+            start=start, end=end, township=township, drills=selectors.drills_for(request.user)
+        )
+        return Response(s.GridDrillResponseTimeSerializer(list(rows.values()), many=True).data)
+
+
+@extend_schema_view(list=extend_schema(parameters=[UPDATED_SINCE]))
+class DrillTaskViewSet(SyncMixin, viewsets.ReadOnlyModelViewSet):
+    """Drill copies: the caller's unit answers its own (acknowledge, then handle)."""
+
+    lookup_value_regex = "[0-9]+"
+    queryset = DrillTask.objects.none()
+    serializer_class = s.GridDrillTaskSerializer
+    filterset_fields = ["status"]
+
+    def get_queryset(self):
+        return self.filter_updated_since(
+            DrillTask.objects.filter(drill__in=selectors.drills_for(self.request.user)).select_related(
+                "drill", "organisation"
+            )
+        ).order_by("-dispatched_at", "-id")
+
+    def _answer(self, task):
+        return Response(s.GridDrillTaskSerializer(self.get_queryset().get(pk=task.pk)).data)
+
+    @extend_schema(request=None, responses=s.GridDrillTaskSerializer)
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        task = get_object_or_404(self.get_queryset(), pk=pk)
+        return self._answer(services.acknowledge_drill_task(task=task, actor=request.user))
+
+    @extend_schema(request=s.GridDrillResultSerializer, responses=s.GridDrillTaskSerializer)
+    @action(detail=True, methods=["post"])
+    def handle(self, request, pk=None):
+        task = get_object_or_404(self.get_queryset(), pk=pk)
+        if not services.can_answer_drill_task(request.user, task):
+            raise exceptions.PermissionDenied(_("只有被派单的单位可以响应演练。"))
+        body = s.GridDrillResultSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return self._answer(
+            services.handle_drill_task(task=task, actor=request.user, result=body.validated_data["result"])
+        )

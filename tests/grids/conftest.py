@@ -147,3 +147,16 @@ def bulk(grid, category, unit, home_township, county):
         GridWorker.objects.bulk_create(GridWorker(grid=g, name="批量", phone=str(g.sequence)) for g in grids)
 
     return add
+
+
+@pytest.fixture
+def closed_event(report, operator, unit, unit_staff, police, grid_worker):
+    """A past event, closed, that went to `unit` and for which `police` was whistled: what a drill copies."""
+    event = report(description="小区门口垃圾堆积")
+    services.register_event(event=event, actor=operator)
+    services.dispatch_event(event=event, unit=unit, actor=operator)
+    services.blow_whistle(event=event, organisations=[police], actor=operator, reason="需要派出所到场")
+    services.accept_event(event=event, actor=unit_staff)
+    services.feed_back_event(event=event, actor=unit_staff, result="已清运")
+    services.verify_event(event=event, actor=grid_worker, ok=True)
+    return services.close_event(event=event, actor=operator)
