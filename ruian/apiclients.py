@@ -23,6 +23,8 @@ class Scope(models.TextChoices):
     ENFORCEMENT_WRITE = "enforcement:write", _("提交与办理执法")
     GRIDS_READ = "grids:read", _("读取网格")
     GRIDS_WRITE = "grids:write", _("上报与办理网格事件")
+    ASSESSMENT_READ = "assessment:read", _("读取考核、派驻机构与借调")
+    ASSESSMENT_WRITE = "assessment:write", _("维护考核权重、派驻机构与借调")
 
 
 def hash_key(key: str) -> str:

@@ -6,3 +6,13 @@ class RuianConfig(AppConfig):
     name = "ruian"
     verbose_name = _("共享内核")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        # Assessment: the kernel names the subjects; each app's `metrics.py` registers its metrics, found
+        # here so that the kernel never imports an app.
+        from django.utils.module_loading import autodiscover_modules
+
+        from ruian import assessment
+
+        assessment.register_kernel_subjects()
+        autodiscover_modules("metrics")

@@ -141,7 +141,8 @@ def load(stdout=None, *, new_token: bool = False) -> Demo:
     return demo
 
 
-APP_DEMO_MODULES = ["catalogs.demo", "approvals.demo", "enforcement.demo", "grids.demo"]
+# The kernel's mechanisms (dual management, secondments, assessment) come last: they read the apps' data.
+APP_DEMO_MODULES = ["catalogs.demo", "approvals.demo", "enforcement.demo", "grids.demo", "ruian.demo_mechanisms"]
 
 
 def load_apps(stdout) -> list[str]:

@@ -1,6 +1,7 @@
 """The shared kernel's models live in one module each; Django finds them through this one."""
 
 from ruian.apiclients import ClientToken
+from ruian.assessment import DepartmentScore, MetricWeight
 from ruian.attachments import Attachment
 from ruian.audit import AuditEntry
 from ruian.clocks import Deadline
@@ -8,6 +9,7 @@ from ruian.divisions import Division
 from ruian.notifications import Notification
 from ruian.organisations import Organisation
 from ruian.outbox import OutboxMessage
+from ruian.secondments import Secondment
 from ruian.staff import StaffProfile
 from ruian.workdays import CalendarDay, CalendarYear
 
@@ -18,9 +20,12 @@ __all__ = [
     "CalendarYear",
     "ClientToken",
     "Deadline",
+    "DepartmentScore",
     "Division",
+    "MetricWeight",
     "Notification",
     "Organisation",
     "OutboxMessage",
+    "Secondment",
     "StaffProfile",
 ]

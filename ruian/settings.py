@@ -206,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ruian.tasks.seed_calendar",
         "schedule": crontab(hour=3, minute=17),
     },
+    "warn-long-secondments": {
+        "task": "ruian.tasks.warn_long_secondments",
+        "schedule": crontab(hour=6, minute=7),
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------------
@@ -272,6 +276,11 @@ GRID_SEQUENCE_WIDTH = env.int("GRID_SEQUENCE_WIDTH", default=3)
 # Share of a clock's time after which it shows yellow.
 CLOCK_YELLOW_SHARE = env.float("CLOCK_YELLOW_SHARE", default=0.8)
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="ruian-demo-2026")
+# Dual management of stationed units: the least share the township's score carries in their assessment
+# (Rudong 0.5, Dezhou 0.6); and the days a township employee may be seconded upward in a calendar year
+# (Jiangsu plan: three months).
+TOWNSHIP_ASSESSMENT_SHARE = env.float("TOWNSHIP_ASSESSMENT_SHARE", default=0.5)
+SECONDMENT_YEARLY_LIMIT_DAYS = env.int("SECONDMENT_YEARLY_LIMIT_DAYS", default=90)
 
 LOGGING = {
     "version": 1,

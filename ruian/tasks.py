@@ -19,3 +19,11 @@ def seed_calendar():
 def relay_outbox():
     """Send the messages that could not reach Redis when they were recorded."""
     return outbox.send_pending()
+
+
+@shared_task(name="ruian.tasks.warn_long_secondments")
+def warn_long_secondments():
+    """Daily: people whose secondments this year passed the limit are reported once (idempotent by key)."""
+    from ruian import secondments
+
+    return secondments.warn_long_secondments()

@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from ruian import views
+from ruian import mechanism_views, views
 from ruian.forms import LoginForm
 
 urlpatterns = [
@@ -20,6 +20,18 @@ urlpatterns = [
     path("organisations/", views.organisation_list, name="organisations"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation_detail"),
     path("attachments/<int:pk>/", views.attachment_download, name="attachment_download"),
+    path("assessment/", mechanism_views.ranking, name="assessment"),
+    path("assessment/export.xlsx", mechanism_views.export, name="assessment_export"),
+    path("assessment/weights/", mechanism_views.weights, name="assessment_weights"),
+    path(
+        "assessment/<slug:subject>/<int:pk>/<str:metric>/",
+        mechanism_views.drill_down,
+        name="assessment_drill_down",
+    ),
+    path("stationed/", mechanism_views.stationed_units, name="stationed_units"),
+    path("stationed/<int:pk>/", mechanism_views.stationed_unit, name="stationed_unit"),
+    path("secondments/", mechanism_views.secondment_list, name="secondments"),
+    path("secondments/<int:pk>/end/", mechanism_views.secondment_end, name="secondment_end"),
     path("admin/", admin.site.urls),
     path("catalogs/", include(("catalogs.urls", "catalogs"), namespace="catalogs")),
     path("approvals/", include(("approvals.urls", "approvals"), namespace="approvals")),

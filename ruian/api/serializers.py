@@ -36,7 +36,19 @@ class OrganisationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "kind", "division", "division_name", "parent", "home_department", "short_code", "phone"]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "division",
+            "division_name",
+            "parent",
+            "home_department",
+            "stationed_type",
+            "township_share",
+            "short_code",
+            "phone",
+        ]
 
 
 class StaffSerializer(serializers.ModelSerializer):
