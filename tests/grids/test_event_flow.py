@@ -114,22 +114,20 @@ def test_reject_as_duplicate(report, operator):
 
 
 def test_handing_over_a_violation_dispatches_to_the_squad_and_records_the_link(
-    report, operator, home_squad, django_capture_on_commit_callbacks
+    report, operator, home_squad, django_capture_on_commit_callbacks, monkeypatch
 ):
     event = report()
     services.register_event(event=event, actor=operator)
     calls = []
 
-    @services.register_handover_receiver("enforcement")
     def receive(event, handover):
         calls.append(event.pk)
         return "enforcement", "lead", 42
 
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            handover = services.hand_over_event(event=event, actor=operator, kind="enforcement", note="违法搭建")
-    finally:
-        services._handover_receivers.pop("enforcement")
+    # In place of the enforcement app's receiver for this test only; monkeypatch puts the real one back.
+    monkeypatch.setitem(services._handover_receivers, "enforcement", receive)
+    with django_capture_on_commit_callbacks(execute=True):
+        handover = services.hand_over_event(event=event, actor=operator, kind="enforcement", note="违法搭建")
     handover.refresh_from_db()
     event = Event.objects.get(pk=event.pk)
     assert event.status == EventStatus.DISPATCHED and event.unit == home_squad
