@@ -15,15 +15,46 @@
 Every list is published with effective date 2020-01-01 and all its items are active.
 """
 
+import argparse
 import csv
 import datetime
 import io
+import os
 import time
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
 
-from catalogs.models import (
+def _standalone_arguments(argv=None):
+    """`python -m bench.data_catalogs`: the catalogs' figures alone (see `main`). Django is configured here,
+    before the models below are imported, for the database the arguments name."""
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.data_catalogs",
+        description="Catalogs figures alone: import and export of a spreadsheet, category summary and "
+        "powers of a township on a date on a big county. No server, no wrk. The database is dropped and "
+        "created again.",
+    )
+    parser.add_argument("--items", type=int, default=20_000, help="items of the big county's power list")
+    parser.add_argument("--rows", type=int, default=10_000, help="rows of the imported spreadsheet")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ruian_bench"),
+    )
+    args = parser.parse_args(argv)
+    from bench.load import server_env
+
+    os.environ.update(server_env(args.database_url))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "ruian.settings"
+    import django
+
+    django.setup()
+    return args
+
+
+ARGS = _standalone_arguments() if __name__ == "__main__" else None
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import transaction  # noqa: E402
+
+from catalogs.models import (  # noqa: E402
     AdjustmentAction,
     CatalogKind,
     CatalogVersion,
@@ -33,7 +64,7 @@ from catalogs.models import (
     EmpowermentEntry,
     PowerItem,
 )
-from catalogs.states import VersionStatus
+from catalogs.states import VersionStatus  # noqa: E402
 
 EFFECTIVE = datetime.date(2020, 1, 1)
 GRANTED = datetime.date(2021, 1, 1)
@@ -256,12 +287,33 @@ def sweeps(ctx) -> dict:
         if not report.ok or report.written == dry_run or len(report.added) != rows:
             raise RuntimeError(f"catalogs {label} failed: {report.as_dict()['row_errors'][:5]}")
         results[f"catalogs: {label} of {rows:,} rows ({rows / seconds:,.0f} rows/s)"] = seconds
+    # The same file again with every row changed (a new edition's legal basis): all updates, no inserts.
+    changed = content.decode("utf-8").replace("《行政许可法》", "《中华人民共和国行政许可法》").encode("utf-8")
+    started = time.monotonic()
+    report = imports.import_file(version=draft, content=changed, filename="bench.csv", actor=editor, dry_run=False)
+    seconds = time.monotonic() - started
+    if not report.written or len(report.changed) != rows:
+        raise RuntimeError(f"catalogs re-import failed: {report.as_dict()['row_errors'][:5]}")
+    results[f"catalogs: re-import changing all {rows:,} rows ({rows / seconds:,.0f} rows/s)"] = seconds
     started = time.monotonic()
     exported = imports.dataset_bytes(imports.export_dataset(draft), "xlsx")
     seconds = time.monotonic() - started
     if not exported or PowerItem.objects.filter(version=draft).count() != rows:
         raise RuntimeError("catalogs export failed")
     results[f"catalogs: export of {rows:,} rows ({rows / seconds:,.0f} rows/s)"] = seconds
+    # The exported workbook (every column) imported into another fresh draft: the editor's round trip.
+    again = services.version_create(
+        county=county, kind=CatalogKind.POWER, title=f"导入测试 xlsx {time.time():.0f}", actor=editor
+    )
+    for label, dry_run in (("dry-run import", True), ("import", False)):
+        started = time.monotonic()
+        report = imports.import_file(
+            version=again, content=exported, filename="bench.xlsx", actor=editor, dry_run=dry_run
+        )
+        seconds = time.monotonic() - started
+        if not report.ok or report.written == dry_run or len(report.added) != rows:
+            raise RuntimeError(f"catalogs xlsx {label} failed: {report.as_dict()['row_errors'][:5]}")
+        results[f"catalogs: {label} of the exported xlsx ({rows / seconds:,.0f} rows/s)"] = seconds
     return results
 
 
@@ -279,3 +331,61 @@ def _import_rows() -> int:
         elif arg.startswith("--scale="):
             scale = arg.split("=", 1)[1]
     return SCALES.get(scale, SCALES["small"])["import_rows"]
+
+
+def queries(ctx) -> dict:
+    """The category summary and "powers of township X on date D" on the big county: seconds and statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalogs import selectors
+
+    catalog = _catalog(ctx)
+    results = {}
+    for label, run in (
+        ("category summary", lambda: selectors.category_summary(catalog["big_version"])),
+        ("powers of township on date", lambda: list(selectors.powers_of_township(catalog["township"], catalog["on"]))),
+    ):
+        run()  # warm the caches once, as a running server would have them
+        started = time.monotonic()
+        with CaptureQueriesContext(connection) as captured:
+            answer = run()
+        seconds = time.monotonic() - started
+        size = sum(r["count"] for r in answer) if label == "category summary" else len(answer)
+        results[f"catalogs: {label} ({size:,} items, {len(captured)} SQL)"] = seconds
+    return results
+
+
+def main(args) -> None:
+    """Builds a small kernel (two counties of ten townships) and the catalogs' data with a big county of
+    `args.items` items, then times the dry-run and real import of `args.rows` rows into a fresh draft, the
+    export of what was imported, the category summary and "powers of township X on date D"."""
+    import sys
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from bench import data
+    from bench.__main__ import recreate_database
+
+    recreate_database(args.database_url)
+    call_command("migrate", verbosity=0)
+    scale = {
+        "cities": 1,
+        "counties_per_city": 2,
+        "townships_per_county": 10,
+        "villages_per_township": 2,
+        "catalog_items": args.items,
+        "import_rows": args.rows,
+    }
+    out = sys.stdout
+    ctx = data.generate_kernel(scale, out)
+    generate(scale, ctx, out)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")  # after bulk loading, as autovacuum soon would on a running server
+    for name, seconds in {**sweeps(ctx), **queries(ctx)}.items():
+        out.write(f"{name}: {seconds * 1000:,.0f} ms\n")
+
+
+if __name__ == "__main__":
+    main(ARGS)

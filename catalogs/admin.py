@@ -77,3 +77,16 @@ class DataResourceAdmin(ReadOnlyAdmin):
 class DataSubscriptionAdmin(ReadOnlyAdmin):
     list_display = ["resource", "subscriber", "status", "created_at"]
     list_filter = ["status"]
+
+
+@admin.register(models.InspectionPlan)
+class InspectionPlanAdmin(ReadOnlyAdmin):
+    list_display = ["title", "county", "year", "status", "document_number"]
+    list_filter = ["status", "year"]
+
+
+@admin.register(models.ImposedInspection)
+class ImposedInspectionAdmin(ReadOnlyAdmin):
+    list_display = ["held_on", "township", "organiser", "name", "kind", "planned"]
+    list_filter = ["kind"]
+    list_select_related = ["township", "planned"]

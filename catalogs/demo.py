@@ -13,6 +13,8 @@ from django.db import transaction
 from catalogs import services
 from catalogs.demo_data import (
     DATA_RESOURCES,
+    INSPECTION_PLAN,
+    INSPECTIONS_HELD,
     OTHER_POWERS,
     POWERS,
     SERVICE_ITEMS,
@@ -27,6 +29,8 @@ from catalogs.models import (
     DataSubscription,
     DutyAdmissionRequest,
     EmpowermentBatch,
+    ImposedInspection,
+    InspectionPlan,
     PowerItem,
     PrimaryLevel,
     ServiceLevel,
@@ -42,6 +46,38 @@ TERRITORIAL_TITLE = "如东县“属地管理”主体责任和配合责任清�
 SERVICE_TITLE = "如东县镇(街道)村(社区)公共服务事项"
 BATCH_DOCUMENT = "苏政复〔2020〕示例1号"  # a demo number: the real approving document is not in our sources
 ADMISSION_MATTER = "高标准农田建设项目建后日常管护巡查"
+PLAN_YEAR = 2020
+PLAN_TITLE = "如东县2020年度对镇(街道)督查检查考核计划"
+PLAN_DOCUMENT = "东办发〔2020〕示例3号"  # a demo number
+# Rudong's data resource catalog [seed]: 340 resources, 96 of them on the city exchange platform.
+DATA_RESOURCE_TOTAL = 340
+DATA_RESOURCES_ON_PLATFORM = 96
+# (topic, fields, sharing type) of the generic business data every department keeps.
+DATA_RESOURCE_TOPICS = [
+    ("行政许可办件信息", ["办件编号", "事项名称", "申请人", "受理日期", "办结日期", "办理结果"], "unconditional"),
+    ("行政处罚决定信息", ["决定书文号", "当事人", "违法事实", "处罚种类", "决定日期"], "unconditional"),
+    ("行政检查记录", ["检查对象", "检查日期", "检查人员", "检查结果"], "conditional"),
+    ("行政强制信息", ["文书编号", "当事人", "强制措施", "实施日期"], "conditional"),
+    ("行政确认信息", ["事项名称", "申请人", "确认结果", "日期"], "conditional"),
+    ("证照信息", ["证照名称", "证照编号", "持证主体", "有效期"], "unconditional"),
+    ("信用评价信息", ["主体名称", "统一社会信用代码", "信用等级", "评价日期"], "conditional"),
+    ("投诉举报信息", ["编号", "反映事项", "受理日期", "办理结果"], "conditional"),
+    ("业务统计报表", ["统计期", "指标名称", "数值"], "unconditional"),
+    ("服务对象名录", ["名称", "类型", "地址", "联系电话"], "conditional"),
+    ("政策文件信息", ["文号", "标题", "发布日期", "有效性"], "unconditional"),
+    ("财政资金拨付信息", ["项目名称", "金额(元)", "拨付日期", "收款单位"], "conditional"),
+    ("项目管理台账", ["项目名称", "建设地点", "投资额", "进度"], "conditional"),
+    ("执法人员信息", ["姓名", "执法证号", "有效期", "所属单位"], "conditional"),
+    ("应急物资储备信息", ["物资名称", "数量", "存放地点"], "conditional"),
+    ("工作人员考勤信息", ["姓名", "日期", "状态"], "not_shared"),
+    ("12345热线工单信息", ["工单号", "诉求内容", "派单日期", "办结情况"], "conditional"),
+    ("网格事件处置信息", ["事件编号", "事件类型", "上报日期", "处置结果"], "conditional"),
+    ("年度工作计划", ["年度", "任务", "责任科室", "完成时限"], "unconditional"),
+    ("权责清单事项信息", ["事项编码", "事项名称", "类别", "设定依据"], "unconditional"),
+    ("公共服务事项信息", ["事项编码", "事项名称", "延伸层级", "办理地点"], "unconditional"),
+    ("档案目录信息", ["档号", "题名", "年度", "保管期限"], "not_shared"),
+    ("统计调查名录", ["名称", "统一社会信用代码", "行业", "规模"], "conditional"),
+]
 
 RESPONSIBILITIES = {
     "XK": ["受理责任", "审查责任", "决定责任", "送达责任", "事后监管责任", "其他法律法规规章文件规定应履行的责任"],
@@ -81,6 +117,7 @@ def load(stdout=None) -> None:
         _empowerment(county, editor, power, townships)
         _admission(county, editor, departments)
         _data_resources(editor, departments)
+        _inspection_plan(county, editor, townships)
     _say(stdout, f"catalogs: {POWER_TITLE}、{TERRITORIAL_TITLE}、{SERVICE_TITLE} 已就绪。")
 
 
@@ -274,6 +311,7 @@ def _data_resources(editor, departments) -> None:
             sharing_type=sharing,
             on_exchange_platform=exchanged,
         )
+    _more_data_resources(editor, departments)
     resource = DataResource.objects.filter(code="RD-SCJ-001").first()
     police = departments.get("gaj")
     if resource and police and not DataSubscription.objects.filter(resource=resource, subscriber=police).exists():
@@ -281,3 +319,72 @@ def _data_resources(editor, departments) -> None:
             resource=resource, subscriber=police, purpose="核查涉案市场主体登记情况", actor=editor
         )
         services.subscription_decide(subscription=subscription, target="approved", actor=editor)
+    # One request waiting for its owner (the civil affairs bureau) on the subscriptions page.
+    resource = DataResource.objects.filter(code="RD-MZJ-001").first()
+    human = departments.get("rsj")
+    if resource and human and not DataSubscription.objects.filter(resource=resource, subscriber=human).exists():
+        services.subscription_request(
+            resource=resource, subscriber=human, purpose="城乡居民养老保险待遇资格认证比对", actor=editor
+        )
+
+
+def _more_data_resources(editor, departments) -> None:
+    """The rest of Rudong's catalog up to the seed's figures: 340 resources, 96 on the city exchange platform.
+
+    The named resources above come from the seed's examples; the others are the usual business data of each
+    county department (licences, penalties, inspections ...), numbered RD-<department>-1xx.
+    """
+    shared = DataResource.objects.filter(on_exchange_platform=True).count()
+    total = DataResource.objects.count()
+    if total >= DATA_RESOURCE_TOTAL:
+        return
+    active = [d for short_code, d in sorted(departments.items()) if short_code]
+    if not active:
+        return
+    wanted = []
+    for number, topic in enumerate(DATA_RESOURCE_TOPICS):
+        for department in active:
+            wanted.append((department, number, topic))
+    existing = set(DataResource.objects.values_list("code", flat=True))
+    cycles = ["daily", "weekly", "monthly", "quarterly", "yearly", "irregular"]
+    for department, number, (topic, fields, sharing) in wanted:
+        if total >= DATA_RESOURCE_TOTAL:
+            break
+        code = f"RD-{department.short_code.upper()}-{101 + number}"
+        if code in existing:
+            continue
+        on_platform = shared < DATA_RESOURCES_ON_PLATFORM and sharing != "not_shared"
+        services.resource_publish(
+            department=department,
+            actor=editor,
+            code=code,
+            name=f"{department.name.removeprefix('如东县').removeprefix('国家税务总局如东县')}{topic}",
+            fields=fields,
+            update_cycle=cycles[number % len(cycles)],
+            sharing_type=sharing,
+            on_exchange_platform=on_platform,
+        )
+        total += 1
+        shared += on_platform
+
+
+def _inspection_plan(county, editor, townships) -> None:
+    """The approved 2020 plan (28 items) and five inspections held in townships, the last one not on it."""
+    if InspectionPlan.objects.filter(county=county, year=PLAN_YEAR).exists() or not townships:
+        return
+    plan = services.plan_create(county=county, year=PLAN_YEAR, title=PLAN_TITLE, actor=editor)
+    for name, kind, organiser, timing in INSPECTION_PLAN:
+        services.plan_add_entry(plan=plan, actor=editor, name=name, kind=kind, organiser=organiser, timing=timing)
+    services.plan_approve(plan=plan, actor=editor, document_number=PLAN_DOCUMENT)
+    if ImposedInspection.objects.filter(county=county).exists():
+        return
+    townships = sorted(townships, key=lambda t: t.code)
+    for number, (name, organiser, kind, month, day) in enumerate(INSPECTIONS_HELD):
+        services.inspection_record(
+            township=townships[number % len(townships)],
+            actor=editor,
+            name=name,
+            kind=kind,
+            organiser=organiser,
+            held_on=datetime.date(PLAN_YEAR, month, day),
+        )

@@ -357,3 +357,45 @@ DATA_RESOURCES = [
         False,
     ),
 ]
+
+# The county's approved 2020 plan of supervisions, inspections and assessments of townships (减负): 28 items,
+# as many as Xixia's 2020 plan kept [seed]. (name, kind, organiser, timing)
+INSPECTION_PLAN = [
+    ("乡镇(街道)年度综合考核", "assessment", "县委办、县政府办", "年终"),
+    ("党建工作责任制考核", "assessment", "县委组织部", "年终"),
+    ("党风廉政建设责任制检查", "inspection", "县纪委监委", "年终"),
+    ("意识形态工作责任制检查", "inspection", "县委宣传部", "下半年"),
+    ("平安建设(综治)考核", "assessment", "县委政法委", "年终"),
+    ("安全生产目标责任考核", "assessment", "县安委办", "年终"),
+    ("安全生产大检查", "inspection", "县应急管理局", "每季度"),
+    ("消防安全专项检查", "inspection", "县消防救援大队", "冬春"),
+    ("河长制湖长制工作督查", "supervision", "县河长办", "上半年"),
+    ("生态环境保护目标责任考核", "assessment", "县生态环境局", "年终"),
+    ("大气污染防治专项督查", "supervision", "县生态环境局", "秋冬"),
+    ("耕地保护目标责任考核", "assessment", "县自然资源和规划局", "年终"),
+    ("违法建设治理督查", "supervision", "县城市管理局", "下半年"),
+    ("农村人居环境整治检查", "inspection", "县农业农村局", "每半年"),
+    ("高标准农田建后管护检查", "inspection", "县农业农村局", "下半年"),
+    ("秸秆禁烧综合利用督查", "supervision", "县农业农村局", "夏秋"),
+    ("食品安全工作评议考核", "assessment", "县食安办", "年终"),
+    ("市场监管网格化检查", "inspection", "县市场监督管理局", "下半年"),
+    ("卫生健康工作目标考核", "assessment", "县卫生健康委员会", "年终"),
+    ("爱国卫生(创卫)工作检查", "inspection", "县爱卫办", "上半年"),
+    ("社会救助工作检查", "inspection", "县民政局", "下半年"),
+    ("就业和社会保障工作考核", "assessment", "县人力资源和社会保障局", "年终"),
+    ("信访工作责任制考核", "assessment", "县信访局", "年终"),
+    ("政务服务“一窗受理”工作督查", "supervision", "县行政审批局", "每半年"),
+    ("综合行政执法工作考核", "assessment", "县司法局", "年终"),
+    ("法治政府建设考核", "assessment", "县司法局", "年终"),
+    ("财政资金使用绩效检查", "inspection", "县财政局", "下半年"),
+    ("统计工作检查", "inspection", "县统计局", "上半年"),
+]
+# Held in townships in 2020: (plan item name or a name not on the plan, organiser, kind, month, day).
+INSPECTIONS_HELD = [
+    ("安全生产大检查", "县应急管理局", "inspection", 3, 18),
+    ("河长制湖长制工作督查", "县河长办", "supervision", 5, 12),
+    ("农村人居环境整治检查", "县农业农村局", "inspection", 6, 9),
+    ("政务服务“一窗受理”工作督查", "县行政审批局", "supervision", 7, 2),
+    # Not on the approved plan: flagged.
+    ("村级台账资料专项检查", "县某部门", "inspection", 8, 20),
+]

@@ -5,17 +5,23 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from catalogs.models import (
+    AdjustmentAction,
     CatalogKind,
     CatalogVersion,
     Category,
     Channel,
+    DataResource,
+    DutyAdmissionRequest,
+    InspectionKind,
     MaterialForm,
+    PlannedInspection,
     PowerItem,
     ServiceItem,
     TerritorialMatter,
 )
-from catalogs.states import VersionStatus
+from catalogs.states import SubscriptionStatus, VersionStatus
 from ruian.divisions import Division, Level
+from ruian.organisations import Organisation
 
 MANDATORY_WORDS = {"必需": True, "是": True, "必要": True, "否": False, "非必需": False, "容缺": False}
 FORM_BY_LABEL = {**{str(label): value for value, label in MaterialForm.choices}, **{v: v for v in MaterialForm.values}}
@@ -244,3 +250,180 @@ class ImportForm(forms.Form):
     file = forms.FileField(
         label=_("表格文件"), help_text=_("xlsx 或 csv(UTF-8 或 GBK),第一行为列名;可先导出一份作为模板。")
     )
+
+
+def split_codes(text: str) -> list[str]:
+    """Item codes one a line or separated by commas or 、, in the order given, without repeats."""
+    codes = []
+    for part in text.replace(",", ",").replace("、", ",").replace("\n", ",").split(","):
+        part = part.strip()
+        if part and part not in codes:
+            codes.append(part)
+    return codes
+
+
+class _PowersForm(forms.Form):
+    """Powers (by code) and townships: what an empowerment batch or adjustment is about."""
+
+    item_codes = forms.CharField(
+        label=_("权力事项编码"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("每行一个,或用逗号分隔;须为本县已发布权力清单中的事项。"),
+    )
+    townships = forms.ModelMultipleChoiceField(
+        label=_("乡镇(街道)"), queryset=Division.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, townships=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if townships is not None:
+            self.fields["townships"].queryset = townships
+
+    def clean_item_codes(self):
+        codes = split_codes(self.cleaned_data["item_codes"])
+        if not codes:
+            raise ValidationError(_("请填写权力事项编码。"))
+        return codes
+
+
+class EmpowermentBatchForm(_PowersForm):
+    county = forms.ModelChoiceField(label=_("县(区)"), queryset=Division.objects.filter(level=Level.COUNTY))
+    title = forms.CharField(label=_("名称"), max_length=200)
+    document_number = forms.CharField(label=_("批准文号"), max_length=100)
+    approved_by = forms.CharField(label=_("批准机关"), max_length=100, initial=_("江苏省人民政府"))
+    effective_date = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    field_order = ["county", "title", "document_number", "approved_by", "effective_date", "item_codes", "townships"]
+
+    def __init__(self, *args, counties=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if counties is not None:
+            self.fields["county"].queryset = counties
+
+
+class EmpowermentAdjustForm(_PowersForm):
+    action = forms.ChoiceField(label=_("调整方式"), choices=AdjustmentAction.choices, widget=forms.RadioSelect)
+    document_number = forms.CharField(label=_("调整文号"), max_length=100)
+    effective_date = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(
+        label=_("理由"), required=False, widget=forms.Textarea(attrs={"rows": 2}), help_text=_("收回权力时必填")
+    )
+
+    field_order = ["action", "document_number", "effective_date", "reason", "item_codes", "townships"]
+
+
+class TownshipPowersForm(forms.Form):
+    township = forms.ModelChoiceField(label=_("乡镇(街道)"), queryset=Division.objects.none())
+    on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, townships=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if townships is not None:
+            self.fields["township"].queryset = townships
+
+
+class DataResourceForm(forms.ModelForm):
+    fields_text = forms.CharField(
+        label=_("数据项"), required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text=_("每行一个数据项")
+    )
+
+    class Meta:
+        model = DataResource
+        fields = ["department", "code", "name", "description", "update_cycle", "sharing_type", "on_exchange_platform"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if departments is not None:
+            self.fields["department"].queryset = departments
+
+    def resource_fields(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "department"}
+        data["fields"] = [line.strip() for line in self.cleaned_data["fields_text"].splitlines() if line.strip()]
+        return data
+
+
+class SubscriptionRequestForm(forms.Form):
+    subscriber = forms.ModelChoiceField(label=_("订阅部门"), queryset=Organisation.objects.none())
+    purpose = forms.CharField(label=_("用途"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if departments is not None:
+            self.fields["subscriber"].queryset = departments
+
+
+class SubscriptionDecisionForm(forms.Form):
+    target = forms.ChoiceField(
+        label=_("决定"),
+        choices=[
+            (SubscriptionStatus.APPROVED, _("同意")),
+            (SubscriptionStatus.REFUSED, _("拒绝")),
+            (SubscriptionStatus.CANCELLED, _("取消")),
+        ],
+    )
+    reason = forms.CharField(label=_("意见"), required=False, help_text=_("拒绝时必须说明理由"))
+
+
+class InspectionPlanForm(forms.Form):
+    county = forms.ModelChoiceField(label=_("县(区)"), queryset=Division.objects.filter(level=Level.COUNTY))
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    title = forms.CharField(label=_("名称"), max_length=200, help_text=_("如 2026年度对乡镇(街道)督查检查考核计划"))
+
+    def __init__(self, *args, counties=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if counties is not None:
+            self.fields["county"].queryset = counties
+
+
+class PlannedInspectionForm(forms.ModelForm):
+    class Meta:
+        model = PlannedInspection
+        fields = ["name", "kind", "organiser", "timing", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+
+
+class PlanApproveForm(forms.Form):
+    document_number = forms.CharField(label=_("批准文号"), max_length=100)
+
+
+class InspectionRecordForm(forms.Form):
+    township = forms.ModelChoiceField(label=_("乡镇(街道)"), queryset=Division.objects.none())
+    name = forms.CharField(label=_("名称"), max_length=200)
+    kind = forms.ChoiceField(label=_("类型"), choices=InspectionKind.choices)
+    organiser = forms.CharField(label=_("组织单位"), max_length=200)
+    held_on = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    planned = forms.ModelChoiceField(
+        label=_("对应计划事项"),
+        queryset=PlannedInspection.objects.none(),
+        required=False,
+        help_text=_("不选时按名称和组织单位在已批准的年度计划中查找;找不到即标记为计划外。"),
+    )
+    note = forms.CharField(label=_("说明"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, townships=None, entries=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if townships is not None:
+            self.fields["township"].queryset = townships
+        if entries is not None:
+            self.fields["planned"].queryset = entries
+
+
+class AdmissionApplyForm(forms.ModelForm):
+    """A county department asks for a matter outside the lists to be handed to townships (职责准入)."""
+
+    class Meta:
+        model = DutyAdmissionRequest
+        fields = ["department", "matter", "category", "description", "legal_basis", "reasons"]
+        fields += ["funding", "staff", "training"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "legal_basis": forms.Textarea(attrs={"rows": 2}),
+            "reasons": forms.Textarea(attrs={"rows": 2}),
+            "training": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, departments=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if departments is not None:
+            self.fields["department"].queryset = departments

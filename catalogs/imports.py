@@ -66,6 +66,8 @@ class ImportReport:
 class ParsedRow:
     number: int  # the row number the editor sees in the spreadsheet (the header is row 1)
     data: dict
+    # Fields whose cell could not be read: already reported once, not to be reported again as missing.
+    unreadable: frozenset = frozenset()
 
 
 def read_table(content: bytes, filename: str, report: ImportReport) -> list[list] | None:
@@ -181,13 +183,14 @@ def parse_rows(kind: str, table: list[list], report: ImportReport) -> list[Parse
         if len(cells) > len(header) and any(str(v).strip() for v in cells[len(header) :] if v is not None):
             report.row_errors.append((number, "", _("该行的单元格多于列名。")))
         row = {h: (cells[i] if i < len(cells) else None) for i, h in enumerate(header) if h}
-        data = {}
+        data, unreadable = {}, set()
         for column, value in row.items():
             name, resource_field = columns[column]
             try:
                 data[name] = resource_field.widget.clean(value, row=row)
             except ValueError as error:
                 report.row_errors.append((number, column, str(error)))
+                unreadable.add(resource_field.attribute)
         code = data.get("code")
         if not code:
             report.row_errors.append((number, "事项编码", _("事项编码不能为空。")))
@@ -199,7 +202,7 @@ def parse_rows(kind: str, table: list[list], report: ImportReport) -> list[Parse
             seen[code] = number
         if not data.get("name"):
             report.row_errors.append((number, "事项名称", _("事项名称不能为空。")))
-        parsed.append(ParsedRow(number, data))
+        parsed.append(ParsedRow(number, data, frozenset(unreadable)))
     report.total = len(parsed)
     if not parsed and not report.row_errors:
         report.file_errors.append(_("文件中没有数据行。"))
@@ -227,7 +230,7 @@ def export_dataset(version):
         qs = qs.annotate(
             parent_code_value=F("parent__code"),
             township_codes_value=ArrayAgg(
-                "townships__code", filter=Q(townships__isnull=False), ordering="townships__code", default=[]
+                "townships__code", filter=Q(townships__isnull=False), order_by="townships__code", default=[]
             ),
         )
     dataset = tablib.Dataset(headers=[f.column_name for _a, f in columns])

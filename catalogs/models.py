@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from catalogs.states import AdmissionStatus, ImportJobStatus, SubscriptionStatus, VersionStatus
+from catalogs.states import AdmissionStatus, ImportJobStatus, PlanStatus, SubscriptionStatus, VersionStatus
 from ruian.divisions import Division
 from ruian.organisations import Organisation
 
@@ -668,3 +668,106 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportJobStatus.DONE, ImportJobStatus.FAILED)
+
+
+class InspectionKind(models.TextChoices):
+    SUPERVISION = "supervision", _("督查")
+    INSPECTION = "inspection", _("检查")
+    ASSESSMENT = "assessment", _("考核")
+
+
+class InspectionPlan(models.Model):
+    """A county's yearly plan of the supervisions, inspections and assessments that higher offices may
+    impose on its townships (督查检查考核年度计划, 基层减负): one a county and year, approved by the county
+    (Xixia's 2020 plan kept 28 items). Anything imposed that is not on the approved plan is flagged."""
+
+    county = models.ForeignKey(Division, verbose_name=_("县(区)"), on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("年度"))
+    title = models.CharField(_("名称"), max_length=200)
+    document_number = models.CharField(_("批准文号"), max_length=100, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=PlanStatus.choices, default=PlanStatus.DRAFT)
+    approved_at = models.DateTimeField(_("批准时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("督查检查考核计划")
+        verbose_name_plural = _("督查检查考核计划")
+        ordering = ["-year", "county__code"]
+        constraints = [models.UniqueConstraint(fields=["county", "year"], name="catalogs_one_plan_a_year")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def scope_division(self):
+        return self.county
+
+
+class PlannedInspection(models.Model):
+    """One supervision, inspection or assessment on a yearly plan."""
+
+    plan = models.ForeignKey(
+        InspectionPlan, verbose_name=_("年度计划"), on_delete=models.CASCADE, related_name="entries"
+    )
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=16, choices=InspectionKind.choices)
+    organiser = models.CharField(_("组织单位"), max_length=200, help_text=_("发起督查检查考核的上级机关或部门"))
+    timing = models.CharField(_("计划时间"), max_length=100, blank=True, help_text=_("如 上半年、每季度、11月"))
+    note = models.TextField(_("说明"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("计划内督查检查考核")
+        verbose_name_plural = _("计划内督查检查考核")
+        ordering = ["plan_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "name", "organiser"], name="catalogs_planned_inspection_once")
+        ]
+
+    def __str__(self):
+        return f"{self.organiser} {self.name}"
+
+
+class ImposedInspection(models.Model):
+    """A supervision, inspection or assessment a higher office actually held in a township, recorded by the
+    county; `planned` is the plan entry it carries out, or empty when it was not on the approved plan
+    (flagged: 计划外)."""
+
+    county = models.ForeignKey(Division, verbose_name=_("县(区)"), on_delete=models.PROTECT, related_name="+")
+    township = models.ForeignKey(Division, verbose_name=_("乡镇(街道)"), on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("名称"), max_length=200)
+    kind = models.CharField(_("类型"), max_length=16, choices=InspectionKind.choices)
+    organiser = models.CharField(_("组织单位"), max_length=200)
+    held_on = models.DateField(_("日期"))
+    planned = models.ForeignKey(
+        PlannedInspection,
+        verbose_name=_("对应计划事项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="held",
+    )
+    note = models.TextField(_("说明"), blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("督查检查考核记录")
+        verbose_name_plural = _("督查检查考核记录")
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["county", "held_on"])]
+
+    def __str__(self):
+        return f"{self.held_on} {self.organiser} {self.name}"
+
+    @property
+    def on_plan(self) -> bool:
+        return self.planned_id is not None
+
+    @property
+    def scope_division(self):
+        return self.township

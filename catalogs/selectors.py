@@ -85,8 +85,12 @@ def powers_of_township(township, on: datetime.date):
         .order_by("-effective_date", "-id")
         .values("action")[:1]
     )
+    # Only the items with an entry for the township can be held: the index on (township, item, date)
+    # finds them, so the latest-entry subquery runs for those and not for every item of every county.
+    entered = EmpowermentEntry.objects.filter(township=township, effective_date__lte=on).values("item_id")
     return (
-        PowerItem.objects.annotate(empowerment=Subquery(latest))
+        PowerItem.objects.filter(pk__in=entered)
+        .annotate(empowerment=Subquery(latest))
         .filter(empowerment=AdjustmentAction.GRANT)
         .select_related("version", "department")
         .order_by("category", "code")
@@ -166,3 +170,125 @@ def item_history(item) -> dict:
 
 def kinds() -> list:
     return list(CatalogKind)
+
+
+# --- empowerment and data sharing pages ----------------------------------------------------------------
+
+
+def empowerment_batches_for(user):
+    """Batches of the counties in the user's scope, with their grant and withdrawal counts: one query."""
+    from catalogs.models import EmpowermentBatch
+
+    return (
+        EmpowermentBatch.objects.filter(scope_q(user, "county"))
+        .select_related("county")
+        .annotate(
+            granted=Count("entries", filter=Q(entries__action=AdjustmentAction.GRANT)),
+            withdrawn=Count("entries", filter=Q(entries__action=AdjustmentAction.WITHDRAW)),
+        )
+        .order_by("-effective_date", "-id")
+    )
+
+
+def empowerment_by_township(batch) -> list[dict]:
+    """Per township of a batch: powers granted and withdrawn by it and its adjustments (one query)."""
+    return list(
+        EmpowermentEntry.objects.filter(batch=batch)
+        .values("township__code", "township__name")
+        .annotate(
+            granted=Count("id", filter=Q(action=AdjustmentAction.GRANT)),
+            withdrawn=Count("id", filter=Q(action=AdjustmentAction.WITHDRAW)),
+        )
+        .order_by("township__code")
+    )
+
+
+def sharing_figures(user=None) -> dict:
+    """Information-sharing figures of the data resource catalog (信息共享): resources published, those on
+    the city exchange platform, and subscriptions between departments. Limited to the departments in the
+    user's scope when a user is given. Two queries."""
+    from catalogs.models import DataResource, DataSubscription, SharingType
+    from catalogs.states import SubscriptionStatus
+
+    resources = DataResource.objects.all()
+    subscriptions = DataSubscription.objects.all()
+    if user is not None:
+        resources = resources.filter(scope_q(user, "department__division"))
+        subscriptions = subscriptions.filter(scope_q(user, "resource__department__division"))
+    figures = resources.aggregate(
+        resources=Count("id"),
+        on_exchange_platform=Count("id", filter=Q(on_exchange_platform=True)),
+        unconditional=Count("id", filter=Q(sharing_type=SharingType.UNCONDITIONAL)),
+        conditional=Count("id", filter=Q(sharing_type=SharingType.CONDITIONAL)),
+        not_shared=Count("id", filter=Q(sharing_type=SharingType.NOT_SHARED)),
+        departments=Count("department", distinct=True),
+    )
+    figures.update(
+        subscriptions.aggregate(
+            subscriptions=Count("id", filter=Q(status=SubscriptionStatus.APPROVED)),
+            subscriptions_requested=Count("id", filter=Q(status=SubscriptionStatus.REQUESTED)),
+            subscribing_departments=Count("subscriber", filter=Q(status=SubscriptionStatus.APPROVED), distinct=True),
+        )
+    )
+    return figures
+
+
+# --- burden reduction (减负) ----------------------------------------------------------------------------
+
+
+def inspection_plans_for(user):
+    """Yearly plans of the counties in the user's scope with their figures: items on the plan, inspections
+    recorded in the county that year, and how many of those were not on the plan. One query."""
+    from django.db.models import IntegerField, OuterRef
+    from django.db.models.functions import Coalesce
+
+    from catalogs.models import ImposedInspection, InspectionPlan, PlannedInspection
+
+    def held(**conditions):
+        return Coalesce(
+            Subquery(
+                ImposedInspection.objects.filter(
+                    county=OuterRef("county"), held_on__year=OuterRef("year"), **conditions
+                )
+                .order_by()
+                .values("county")
+                .annotate(n=Count("id"))
+                .values("n"),
+                output_field=IntegerField(),
+            ),
+            0,
+        )
+
+    planned = (
+        PlannedInspection.objects.filter(plan=OuterRef("pk"))
+        .order_by()
+        .values("plan")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return (
+        InspectionPlan.objects.filter(scope_q(user, "county"))
+        .select_related("county")
+        .annotate(
+            planned_count=Coalesce(Subquery(planned, output_field=IntegerField()), 0),
+            held_count=held(),
+            unplanned_count=held(planned__isnull=True),
+        )
+        .order_by("-year", "county__code")
+    )
+
+
+def inspections_for(user, *, county=None, year=None, unplanned_only=False):
+    """Recorded inspections and assessments in the user's scope, newest first, with their plan entry."""
+    from catalogs.models import ImposedInspection
+
+    qs = ImposedInspection.objects.filter(scope_q(user, "township")).select_related(
+        "township", "county", "planned", "recorded_by"
+    )
+    if county is not None:
+        qs = qs.filter(county=county)
+    if year:
+        qs = qs.filter(held_on__year=year)
+    if unplanned_only:
+        qs = qs.filter(planned__isnull=True)
+    return qs.order_by("-held_on", "-id")

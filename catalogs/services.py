@@ -26,16 +26,22 @@ from catalogs.models import (
     EmpowermentBatch,
     EmpowermentEntry,
     ImportJob,
+    ImposedInspection,
+    InspectionKind,
+    InspectionPlan,
+    PlannedInspection,
     PowerItem,
     ReviewStage,
 )
 from catalogs.states import (
     ADMISSION_TRANSITIONS,
     IMPORT_JOB_TRANSITIONS,
+    PLAN_TRANSITIONS,
     SUBSCRIPTION_TRANSITIONS,
     VERSION_TRANSITIONS,
     AdmissionStatus,
     ImportJobStatus,
+    PlanStatus,
     SubscriptionStatus,
     VersionStatus,
     check_transition,
@@ -338,6 +344,11 @@ def _check_powers_and_townships(county: Division, items, townships) -> None:
     for item in items:
         if item.version.county_id != county.pk or item.version.kind != CatalogKind.POWER:
             raise ValidationError(_("%(i)s 不是本县权力清单中的事项。"), params={"i": item}, code="item")
+        # Only a power in force (or once in force) can be delegated: a draft's items may still change or go.
+        if item.version.status not in (VersionStatus.PUBLISHED, VersionStatus.SUPERSEDED):
+            raise ValidationError(
+                _("%(i)s 所在的清单尚未发布,不能赋权。"), params={"i": item}, code="item_not_published"
+            )
 
 
 @transaction.atomic
@@ -621,6 +632,145 @@ def subscription_decide(*, subscription: DataSubscription, target: str, actor, r
     return subscription
 
 
+# --- burden reduction (减负): the yearly plan of inspections and assessments ------------------------------
+
+
+@transaction.atomic
+def plan_create(*, county: Division, year: int, title: str, actor) -> InspectionPlan:
+    """Open the yearly plan of the supervisions, inspections and assessments imposed on townships."""
+    _require_editor(actor, county)
+    if county.level != Level.COUNTY:
+        raise ValidationError(_("年度计划按县(区)编制,请选择县级区划。"), code="county_level")
+    plan = InspectionPlan(county=county, year=year, title=title, created_by=actor)
+    plan.full_clean()
+    plan.save()
+    log_action("catalogs.inspection_plan.created", actor=actor, obj=plan, to_state=plan.status)
+    return plan
+
+
+def _draft_plan(plan: InspectionPlan, actor) -> InspectionPlan:
+    plan = InspectionPlan.objects.select_for_update().select_related("county").get(pk=plan.pk)
+    _require_editor(actor, plan.county)
+    if plan.status != PlanStatus.DRAFT:
+        raise ValidationError(_("年度计划已批准,不能再修改。"), code="plan_read_only")
+    return plan
+
+
+@transaction.atomic
+def plan_add_entry(
+    *, plan: InspectionPlan, actor, name: str, kind: str, organiser: str, timing: str = "", note: str = ""
+):
+    plan = _draft_plan(plan, actor)
+    entry = PlannedInspection(plan=plan, name=name, kind=kind, organiser=organiser, timing=timing, note=note)
+    entry.full_clean()
+    entry.save()
+    log_action(
+        "catalogs.inspection_plan.entry_added",
+        actor=actor,
+        obj=plan,
+        data={"entry": entry.pk, "name": name, "organiser": organiser, "kind": kind},
+    )
+    return entry
+
+
+@transaction.atomic
+def plan_remove_entry(*, entry: PlannedInspection, actor) -> None:
+    plan = _draft_plan(entry.plan, actor)
+    entry = PlannedInspection.objects.get(pk=entry.pk, plan=plan)
+    log_action(
+        "catalogs.inspection_plan.entry_removed",
+        actor=actor,
+        obj=plan,
+        data={"entry": entry.pk, "name": entry.name, "organiser": entry.organiser},
+    )
+    entry.delete()
+
+
+@transaction.atomic
+def plan_approve(*, plan: InspectionPlan, actor, document_number: str) -> InspectionPlan:
+    """The county approves the plan; from then on only what is on it may be imposed on townships."""
+    plan = InspectionPlan.objects.select_for_update().select_related("county").get(pk=plan.pk)
+    _require_editor(actor, plan.county)
+    check_transition(PLAN_TRANSITIONS, plan.status, PlanStatus.APPROVED)
+    if not document_number.strip():
+        raise ValidationError(_("批准年度计划必须填写批准文号。"), code="document_required")
+    if not plan.entries.exists():
+        raise ValidationError(_("空的年度计划不能批准。"), code="empty_plan")
+    previous = plan.status
+    plan.status = PlanStatus.APPROVED
+    plan.document_number = document_number.strip()
+    plan.approved_at = timezone.now()
+    plan.save(update_fields=["status", "document_number", "approved_at", "updated_at"])
+    log_action(
+        "catalogs.inspection_plan.approved",
+        actor=actor,
+        obj=plan,
+        from_state=previous,
+        to_state=plan.status,
+        data={"document": plan.document_number, "entries": plan.entries.count()},
+    )
+    return plan
+
+
+def _plan_entry_for(county: Division, held_on: datetime.date, name: str, organiser: str, planned_id=None):
+    """The entry of the county's approved plan for the year that this inspection carries out, if any: the
+    one named by `planned_id`, otherwise the one with the same name and organiser."""
+    entries = PlannedInspection.objects.filter(
+        plan__county=county, plan__year=held_on.year, plan__status=PlanStatus.APPROVED
+    )
+    if planned_id is not None:
+        entry = entries.filter(pk=planned_id).first()
+        if entry is None:
+            raise ValidationError(
+                {"planned": _("所选事项不在本县 %(y)s 年已批准的计划中。") % {"y": held_on.year}}, code="not_on_plan"
+            )
+        return entry
+    return entries.filter(name=name.strip(), organiser=organiser.strip()).first()
+
+
+@transaction.atomic
+def inspection_record(
+    *,
+    township: Division,
+    actor,
+    name: str,
+    kind: str,
+    organiser: str,
+    held_on: datetime.date,
+    planned: PlannedInspection | None = None,
+    note: str = "",
+) -> ImposedInspection:
+    """Record a supervision, inspection or assessment a higher office held in a township. One that is not on
+    the county's approved plan for its year is kept, flagged (计划外) and audited as such."""
+    if township.level != Level.TOWNSHIP or township.parent is None:
+        raise ValidationError({"township": _("请选择乡镇(街道)。")}, code="township")
+    county = township.parent
+    _require_editor(actor, county)
+    if kind not in InspectionKind.values:
+        raise ValidationError({"kind": _("类型无效。")}, code="kind")
+    entry = _plan_entry_for(county, held_on, name, organiser, planned.pk if planned is not None else None)
+    record = ImposedInspection(
+        county=county,
+        township=township,
+        name=name.strip(),
+        kind=kind,
+        organiser=organiser.strip(),
+        held_on=held_on,
+        planned=entry,
+        note=note,
+        recorded_by=actor,
+    )
+    record.full_clean()
+    record.save()
+    log_action(
+        "catalogs.inspection.recorded" if entry else "catalogs.inspection.unplanned",
+        actor=actor,
+        obj=record,
+        data={"township": township.code, "planned": entry.pk if entry else None, "organiser": record.organiser},
+    )
+    return record
+
+
 # --- spreadsheet import -------------------------------------------------------------------------------
 
 
@@ -680,7 +830,7 @@ def _check_import_rows(version, model, rows, existing, report):
         try:
             # An unchanged item was checked when it was saved; the others as full_clean would (see _clean_row).
             if current is None or any(before[name] != value for name, value in data.items()):
-                _clean_row(instance, set(data) | required, fields)
+                _clean_row(instance, (set(data) | required) - row.unreadable, fields)
         except ValidationError as error:
             for name, messages in error.message_dict.items():
                 column = column_of.get(name, "" if name == "__all__" else name)
@@ -753,67 +903,61 @@ def _resource_fields(kind):
 
 
 def _write_import(version, model, plan, existing, actor, filename):
+    """Write a checked import: new items with COPY under ids reserved first (so a new sub-item names its
+    new parent, and the township links and audit entries their item, in the same pass), changed items
+    with one bulk update, and one audit entry per added or changed item (its history) plus one for the
+    import."""
     from django.contrib.contenttypes.models import ContentType
 
+    from catalogs.copying import copy_insert, copy_rows, copy_update, reserve_ids
     from ruian.audit import AuditEntry
     from ruian.context import current_ip
 
     now = timezone.now()
     new = [instance for _row, instance, _c, _t, _p, _tw in plan if instance.pk is None]
     updated = [(instance, changed) for _row, instance, changed, _t, _p, _tw in plan if instance.pk and changed]
-    model.objects.bulk_create(new, batch_size=1000)
+    for instance, pk in zip(new, reserve_ids(model, len(new)), strict=True):
+        instance.pk = pk
+        instance.created_at = instance.updated_at = now
     content_fields = [f for f in model.CONTENT_FIELDS if f != "parent_code"]
-    for instance, _changed in updated:
-        instance.revision += 1
-        instance.updated_at = now
-    model.objects.bulk_update([i for i, _c in updated], [*content_fields, "revision", "updated_at"], batch_size=1000)
+    links, cleared = [], []
     if model is PowerItem:
+        content_fields.append("parent")
         by_code = {**existing, **{i.code: i for i in new}}
-        parented = []
-        through = PowerItem.townships.through
-        links, cleared = [], []
         new_ids = {i.pk for i in new}
         for _row, instance, changed, township_codes, parent_code, townships in plan:
-            parent_id = by_code[parent_code].pk if parent_code else None
-            if instance.parent_id != parent_id:
-                instance.parent_id = parent_id
-                parented.append(instance)
+            instance.parent_id = by_code[parent_code].pk if parent_code else None
             added = instance.pk in new_ids
             if township_codes is not None and (added or "townships" in changed):
                 if not added:  # a new item has no links yet
                     cleared.append(instance.pk)
-                links += [through(poweritem_id=instance.pk, division_id=townships[c].pk) for c in township_codes]
-        PowerItem.objects.bulk_update(parented, ["parent"], batch_size=1000)
+                links += [(instance.pk, townships[c].pk) for c in township_codes]
+    # The foreign keys are checked at commit (deferred), so items, parents and links go in any order.
+    copy_insert(model, new)
+    for instance, _changed in updated:
+        instance.revision += 1
+        instance.updated_at = now
+    copy_update(model, [i for i, _c in updated], [*content_fields, "revision", "updated_at"])
+    if model is PowerItem:
+        through = PowerItem.townships.through
         through.objects.filter(poweritem_id__in=cleared).delete()
-        through.objects.bulk_create(links, batch_size=1000)
-    # One audit entry per added or changed item keeps each item's history; written in bulk for large files.
-    content_type = ContentType.objects.get_for_model(model)
+        copy_rows(through, ["poweritem", "division"], links)
+    # One audit entry per added or changed item keeps each item's history (selectors.item_history).
+    content_type = ContentType.objects.get_for_model(model).pk
     ip = current_ip()
     action = f"catalogs.{model._meta.model_name}.imported"
-    entries = [
-        AuditEntry(
-            actor=actor,
-            action=action,
-            content_type=content_type,
-            object_id=str(i.pk),
-            object_repr=str(i)[:200],
-            data={"version": version.pk, "added": True, "file": filename},
-            ip=ip,
-        )
-        for i in new
-    ] + [
-        AuditEntry(
-            actor=actor,
-            action=action,
-            content_type=content_type,
-            object_id=str(i.pk),
-            object_repr=str(i)[:200],
-            data={"version": version.pk, "changed": changed, "file": filename},
-            ip=ip,
-        )
-        for i, changed in updated
-    ]
-    AuditEntry.objects.bulk_create(entries, batch_size=1000)
+    columns = ["created_at", "actor", "action", "content_type", "object_id", "object_repr", "data", "ip"]
+    columns += ["from_state", "to_state", "reason"]
+
+    def entry(item, data):
+        data = {"version": version.pk, "file": filename, **data}
+        return (now, actor.pk, action, content_type, str(item.pk), str(item)[:200], data, ip, "", "", "")
+
+    copy_rows(
+        AuditEntry,
+        columns,
+        [entry(i, {"added": True}) for i in new] + [entry(i, {"changed": changed}) for i, changed in updated],
+    )
     log_action(
         "catalogs.version.imported",
         actor=actor,

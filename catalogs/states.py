@@ -78,6 +78,17 @@ IMPORT_JOB_TRANSITIONS = {
 }
 
 
+class PlanStatus(models.TextChoices):
+    DRAFT = "draft", _("草稿")  # county editors list the inspections and assessments proposed for the year
+    APPROVED = "approved", _("已批准")  # approved by the county; only what is on it may be imposed on townships
+
+
+PLAN_TRANSITIONS = {
+    PlanStatus.DRAFT: {PlanStatus.APPROVED},
+    PlanStatus.APPROVED: set(),
+}
+
+
 class IllegalTransition(ValidationError):
     pass
 

@@ -16,9 +16,20 @@ from django.views.decorators.http import require_POST
 from catalogs import imports, selectors, services
 from catalogs.forms import (
     ITEM_FORMS,
+    AdmissionApplyForm,
     AdmissionReviewForm,
+    DataResourceForm,
+    EmpowermentAdjustForm,
+    EmpowermentBatchForm,
     ImportForm,
+    InspectionPlanForm,
+    InspectionRecordForm,
     ItemSearchForm,
+    PlanApproveForm,
+    PlannedInspectionForm,
+    SubscriptionDecisionForm,
+    SubscriptionRequestForm,
+    TownshipPowersForm,
     TransitionForm,
     VersionEditForm,
     VersionForm,
@@ -28,13 +39,20 @@ from catalogs.models import (
     CatalogKind,
     CatalogVersion,
     Channel,
+    DataResource,
+    DataSubscription,
     DutyAdmissionRequest,
+    EmpowermentBatch,
+    EmpowermentEntry,
     ImportJob,
     MaterialForm,
+    PowerItem,
     ServiceItem,
+    SharingType,
 )
-from catalogs.states import VERSION_TRANSITIONS, AdmissionStatus, VersionStatus
+from catalogs.states import VERSION_TRANSITIONS, AdmissionStatus, SubscriptionStatus, VersionStatus
 from ruian.divisions import Division, Level
+from ruian.organisations import Organisation, OrgKind
 from ruian.permissions import scope_q
 from ruian.staff import Role, has_role
 
@@ -362,6 +380,26 @@ def admission_list(request):
 
 
 @editor_required
+def admission_apply(request):
+    """A county department's request for a matter outside the lists, entered by the county editors (the API
+    takes it from the department's own staff); reviewed on the admissions page."""
+    departments = Organisation.objects.filter(
+        scope_q(request.user, "division"), kind=OrgKind.COUNTY_DEPARTMENT, division__level=Level.COUNTY
+    ).order_by("name")
+    form = AdmissionApplyForm(request.POST or None, departments=departments)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            admission = services.admission_apply(actor=request.user, **data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("已提交职责准入申请“%(m)s”,等待县委编办审核。") % {"m": admission.matter})
+            return redirect("catalogs:admissions")
+    return render(request, "catalogs/admission_form.html", {"form": form})
+
+
+@editor_required
 @require_POST
 def admission_review(request, pk):
     admission = get_object_or_404(DutyAdmissionRequest.objects.filter(scope_q(request.user, "county")), pk=pk)
@@ -407,3 +445,273 @@ def service_guide(request, item_pk):
     channels = [label for value, label in Channel.choices if value in item.channels]
     context = {"item": item, "version": item.version, "materials": materials, "channels": channels}
     return render(request, "catalogs/service_guide.html", context)
+
+
+# --- empowerment (赋权) ---------------------------------------------------------------------------------
+
+
+def _scope_townships(user, county=None):
+    townships = Division.objects.filter(scope_q(user, ""), level=Level.TOWNSHIP)
+    if county is not None:
+        townships = townships.filter(code__startswith=county.prefix)
+    return townships.order_by("code")
+
+
+def _powers_by_code(county, codes, batch=None):
+    """The power items the codes name: those of the county's published power list, and (for an adjustment)
+    those the batch already delegated, which may belong to an earlier list. Unknown codes are an error."""
+    published = PowerItem.objects.filter(
+        version__county=county, version__kind=CatalogKind.POWER, version__status=VersionStatus.PUBLISHED, code__in=codes
+    ).select_related("version")
+    found = {item.code: item for item in published}
+    if batch is not None:
+        delegated = PowerItem.objects.filter(
+            pk__in=EmpowermentEntry.objects.filter(batch=batch).values("item_id"), code__in=codes
+        ).select_related("version")
+        for item in delegated:
+            found.setdefault(item.code, item)
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise ValidationError(
+            {"item_codes": _("以下编码不在本县已发布的权力清单中: %(codes)s") % {"codes": "、".join(unknown)}}
+        )
+    return [found[code] for code in codes]
+
+
+@editor_required
+def empowerment_list(request):
+    """Batches, and "which powers does township X hold on date D" (the question approvals and enforcement ask)."""
+    townships = _scope_townships(request.user)
+    lookup = TownshipPowersForm(request.GET or None, townships=townships)
+    powers = None
+    if lookup.is_valid():
+        powers = list(selectors.powers_of_township(lookup.cleaned_data["township"], lookup.cleaned_data["on"]))
+    context = {"batches": selectors.empowerment_batches_for(request.user), "lookup": lookup, "powers": powers}
+    return render(request, "catalogs/empowerment_list.html", context)
+
+
+@editor_required
+def empowerment_new(request):
+    counties = Division.objects.filter(scope_q(request.user, ""), level=Level.COUNTY)
+    form = EmpowermentBatchForm(request.POST or None, counties=counties, townships=_scope_townships(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        codes = data.pop("item_codes")
+        try:
+            items = _powers_by_code(data["county"], codes)
+            batch = services.empowerment_batch_create(actor=request.user, items=items, **data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("已登记赋权批次“%(title)s”。") % {"title": batch.title})
+            return redirect("catalogs:empowerment_detail", batch.pk)
+    return render(request, "catalogs/empowerment_form.html", {"form": form})
+
+
+@editor_required
+def empowerment_detail(request, pk):
+    """A batch, its adjustments, its powers by township; and the form of a new adjustment (add or withdraw)."""
+    batch = get_object_or_404(EmpowermentBatch.objects.filter(scope_q(request.user, "county")), pk=pk)
+    form = EmpowermentAdjustForm(request.POST or None, townships=_scope_townships(request.user, batch.county))
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        codes = data.pop("item_codes")
+        try:
+            items = _powers_by_code(batch.county, codes, batch=batch)
+            services.empowerment_adjust(batch=batch, actor=request.user, items=items, **data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("已登记调整(%(doc)s)。") % {"doc": data["document_number"]})
+            return redirect("catalogs:empowerment_detail", batch.pk)
+    context = {
+        "batch": batch,
+        "adjustments": batch.adjustments.select_related("created_by").order_by("effective_date", "id"),
+        "by_township": selectors.empowerment_by_township(batch),
+        "codes": EmpowermentEntry.objects.filter(batch=batch, adjustment__isnull=True)
+        .values_list("item__code", flat=True)
+        .distinct()
+        .order_by("item__code"),
+        "form": form,
+    }
+    return render(request, "catalogs/empowerment_detail.html", context)
+
+
+# --- data resource catalog (信息共享) -------------------------------------------------------------------
+
+
+def _scope_departments(user):
+    return Organisation.objects.filter(scope_q(user, "division"), kind=OrgKind.COUNTY_DEPARTMENT).order_by("name")
+
+
+@editor_required
+def data_resources(request):
+    """The data resource catalog with its sharing figures; anyone may ask to subscribe for a department."""
+    resources = DataResource.objects.select_related("department").order_by("code")
+    text = request.GET.get("q", "").strip()
+    sharing = request.GET.get("sharing_type", "")
+    platform = request.GET.get("platform", "")
+    if text:
+        resources = resources.filter(Q(name__icontains=text) | Q(code__icontains=text))
+    if sharing in SharingType.values:
+        resources = resources.filter(sharing_type=sharing)
+    if platform in ("1", "0"):
+        resources = resources.filter(on_exchange_platform=platform == "1")
+    context = {
+        "page": Paginator(resources, PAGE_SIZE).get_page(request.GET.get("page")),
+        "figures": selectors.sharing_figures(request.user),
+        "sharing_types": SharingType.choices,
+        "filters": {"q": text, "sharing_type": sharing, "platform": platform},
+    }
+    return render(request, "catalogs/data_resources.html", context)
+
+
+@editor_required
+def data_resource_new(request):
+    form = DataResourceForm(request.POST or None, departments=_scope_departments(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            resource = services.resource_publish(
+                department=form.cleaned_data["department"], actor=request.user, **form.resource_fields()
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("已发布数据资源“%(name)s”。") % {"name": resource.name})
+            return redirect("catalogs:data_resources")
+    return render(request, "catalogs/data_resource_form.html", {"form": form})
+
+
+@editor_required
+def data_resource_subscribe(request, pk):
+    resource = get_object_or_404(DataResource.objects.select_related("department"), pk=pk)
+    form = SubscriptionRequestForm(request.POST or None, departments=_scope_departments(request.user))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subscription_request(resource=resource, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("已提交订阅申请,等待“%(d)s”审批。") % {"d": resource.department.name})
+            return redirect("catalogs:data_subscriptions")
+    return render(request, "catalogs/data_subscribe.html", {"form": form, "resource": resource})
+
+
+@editor_required
+def data_subscriptions(request):
+    """Requests to the user's departments' resources (to decide) and the user's departments' own requests."""
+    related = ("resource__department", "subscriber", "requested_by")
+    incoming = (
+        DataSubscription.objects.filter(scope_q(request.user, "resource__department__division"))
+        .select_related(*related)
+        .order_by("status", "-created_at", "-id")
+    )
+    outgoing = (
+        DataSubscription.objects.filter(Q(scope_q(request.user, "subscriber__division")) | Q(requested_by=request.user))
+        .select_related(*related)
+        .order_by("-created_at", "-id")
+    )
+    context = {"incoming": incoming[:200], "outgoing": outgoing[:200], "form": SubscriptionDecisionForm()}
+    return render(request, "catalogs/data_subscriptions.html", context)
+
+
+@editor_required
+@require_POST
+def data_subscription_decide(request, pk):
+    subscription = get_object_or_404(
+        DataSubscription.objects.filter(
+            Q(scope_q(request.user, "resource__department__division"))
+            | Q(scope_q(request.user, "subscriber__division"))
+            | Q(requested_by=request.user)
+        ).distinct(),
+        pk=pk,
+    )
+    form = SubscriptionDecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("请选择决定。"))
+    else:
+        try:
+            services.subscription_decide(subscription=subscription, actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request, _("订阅已更新为“%(s)s”。") % {"s": SubscriptionStatus(form.cleaned_data["target"]).label}
+            )
+    return redirect("catalogs:data_subscriptions")
+
+
+# --- burden reduction (减负): yearly plan of inspections and assessments -----------------------------------
+
+
+@editor_required
+def burden_plans(request):
+    """The yearly plans with their figures, the unplanned inspections recorded lately, and a new plan."""
+    counties = Division.objects.filter(scope_q(request.user, ""), level=Level.COUNTY)
+    form = InspectionPlanForm(request.POST or None, counties=counties)
+    if request.method == "POST" and form.is_valid():
+        try:
+            plan = services.plan_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, _("已建立年度计划“%(title)s”,请逐项列入。") % {"title": plan.title})
+            return redirect("catalogs:burden_plan", plan.pk)
+    context = {
+        "plans": selectors.inspection_plans_for(request.user),
+        "unplanned": selectors.inspections_for(request.user, unplanned_only=True)[:20],
+        "form": form,
+    }
+    return render(request, "catalogs/burden_plans.html", context)
+
+
+@editor_required
+def burden_plan(request, pk):
+    """One plan: its items (added while a draft), its approval, and the inspections recorded against it."""
+    plan = get_object_or_404(selectors.inspection_plans_for(request.user), pk=pk)
+    entries = plan.entries.order_by("id")
+    which = request.POST.get("form", "") if request.method == "POST" else ""
+    entry_form = PlannedInspectionForm(request.POST if which == "entry" else None)
+    approve_form = PlanApproveForm(request.POST if which == "approve" else None)
+    record_form = InspectionRecordForm(
+        request.POST if which == "record" else None,
+        townships=_scope_townships(request.user, plan.county),
+        entries=entries,
+    )
+    done = None
+    try:
+        if which == "entry" and entry_form.is_valid():
+            services.plan_add_entry(plan=plan, actor=request.user, **entry_form.cleaned_data)
+            done = messages.SUCCESS, _("已列入计划。")
+        elif which == "remove":
+            entry_pk = request.POST.get("entry", "")
+            entry = get_object_or_404(entries, pk=int(entry_pk) if entry_pk.isdigit() else 0)
+            services.plan_remove_entry(entry=entry, actor=request.user)
+            done = messages.SUCCESS, _("已移出计划。")
+        elif which == "approve" and approve_form.is_valid():
+            services.plan_approve(plan=plan, actor=request.user, **approve_form.cleaned_data)
+            done = messages.SUCCESS, _("年度计划已批准。")
+        elif which == "record" and record_form.is_valid():
+            record = services.inspection_record(actor=request.user, **record_form.cleaned_data)
+            if record.on_plan:
+                done = messages.SUCCESS, _("已记录。")
+            else:
+                done = messages.WARNING, _("已记录,但该督查检查考核不在已批准的年度计划中,已标记为计划外。")
+    except ValidationError as error:
+        form = {"entry": entry_form, "approve": approve_form, "record": record_form}.get(which)
+        if form is not None:
+            _add_errors(form, error)
+        else:
+            messages.error(request, " ".join(error.messages))
+    if done:
+        messages.add_message(request, *done)
+        return redirect("catalogs:burden_plan", plan.pk)
+    context = {
+        "plan": plan,
+        "entries": entries,
+        "held": selectors.inspections_for(request.user, county=plan.county, year=plan.year),
+        "entry_form": entry_form,
+        "approve_form": approve_form,
+        "record_form": record_form,
+    }
+    return render(request, "catalogs/burden_plan.html", context)

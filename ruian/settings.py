@@ -253,6 +253,7 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "approvals.states.Status",
         "PledgeStatusEnum": "approvals.states.PledgeStatus",
         "FollowUpStatusEnum": "approvals.states.FollowUpStatus",
+        "InspectionKindEnum": "catalogs.models.InspectionKind",
     },
 }
 

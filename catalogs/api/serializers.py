@@ -12,7 +12,10 @@ from catalogs.models import (
     DutyAdmissionStep,
     EmpowermentAdjustment,
     EmpowermentBatch,
+    ImposedInspection,
+    InspectionPlan,
     MaterialForm,
+    PlannedInspection,
     PowerItem,
     ServiceItem,
     TerritorialMatter,
@@ -336,6 +339,18 @@ class DataResourceSerializer(serializers.ModelSerializer):
         read_only_fields = ["updated_at"]
 
 
+class SharingFiguresSerializer(serializers.Serializer):
+    resources = serializers.IntegerField(help_text=_("已发布的数据资源"))
+    on_exchange_platform = serializers.IntegerField(help_text=_("其中已上线市共享交换平台的"))
+    unconditional = serializers.IntegerField()
+    conditional = serializers.IntegerField()
+    not_shared = serializers.IntegerField()
+    departments = serializers.IntegerField(help_text=_("发布资源的部门数"))
+    subscriptions = serializers.IntegerField(help_text=_("部门间已同意的订阅"))
+    subscriptions_requested = serializers.IntegerField(help_text=_("待审批的订阅"))
+    subscribing_departments = serializers.IntegerField(help_text=_("有已同意订阅的部门数"))
+
+
 class SubscriptionSerializer(serializers.ModelSerializer):
     resource = serializers.PrimaryKeyRelatedField(queryset=DataResource.objects.all())
     subscriber = serializers.PrimaryKeyRelatedField(queryset=Organisation.objects.all())
@@ -380,3 +395,52 @@ class ImportReportSerializer(serializers.Serializer):
     unchanged = serializers.IntegerField()
     file_errors = serializers.ListField(child=serializers.CharField())
     row_errors = RowErrorSerializer(many=True)
+
+
+class PlannedInspectionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlannedInspection
+        fields = ["id", "name", "kind", "organiser", "timing", "note"]
+
+
+class InspectionPlanSerializer(serializers.ModelSerializer):
+    county = serializers.SlugRelatedField(slug_field="code", queryset=Division.objects.filter(level=Level.COUNTY))
+    entries = PlannedInspectionSerializer(many=True, read_only=True)
+    planned_count = serializers.IntegerField(read_only=True, help_text=_("计划内事项数"))
+    held_count = serializers.IntegerField(read_only=True, help_text=_("当年已开展的督查检查考核"))
+    unplanned_count = serializers.IntegerField(read_only=True, help_text=_("其中计划外的"))
+
+    class Meta:
+        model = InspectionPlan
+        fields = [
+            "id",
+            "county",
+            "year",
+            "title",
+            "document_number",
+            "status",
+            "approved_at",
+            "planned_count",
+            "held_count",
+            "unplanned_count",
+            "entries",
+        ]
+        read_only_fields = ["document_number", "status", "approved_at"]
+        validators = []
+
+
+class PlanApproveSerializer(serializers.Serializer):
+    document_number = serializers.CharField(max_length=100)
+
+
+class ImposedInspectionSerializer(serializers.ModelSerializer):
+    township = serializers.SlugRelatedField(slug_field="code", queryset=Division.objects.filter(level=Level.TOWNSHIP))
+    planned = serializers.PrimaryKeyRelatedField(
+        queryset=PlannedInspection.objects.all(), required=False, allow_null=True
+    )
+    on_plan = serializers.BooleanField(read_only=True, help_text=_("false: 不在已批准的年度计划中(计划外)"))
+
+    class Meta:
+        model = ImposedInspection
+        fields = ["id", "township", "name", "kind", "organiser", "held_on", "planned", "on_plan", "note", "created_at"]
+        read_only_fields = ["created_at"]

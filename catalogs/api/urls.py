@@ -13,6 +13,8 @@ router.register("empowerment-batches", views.EmpowermentViewSet, basename="empow
 router.register("admission-requests", views.AdmissionViewSet, basename="admission-request")
 router.register("data-resources", views.DataResourceViewSet, basename="data-resource")
 router.register("data-subscriptions", views.SubscriptionViewSet, basename="data-subscription")
+router.register("inspection-plans", views.InspectionPlanViewSet, basename="inspection-plan")
+router.register("imposed-inspections", views.ImposedInspectionViewSet, basename="imposed-inspection")
 
 urlpatterns = [
     path(

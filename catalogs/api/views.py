@@ -24,6 +24,8 @@ from catalogs.models import (
     DataSubscription,
     DutyAdmissionRequest,
     EmpowermentBatch,
+    ImposedInspection,
+    InspectionPlan,
     PowerItem,
     ServiceItem,
     TerritorialMatter,
@@ -341,6 +343,13 @@ class DataResourceViewSet(CatalogViewMixin, mixins.CreateModelMixin, viewsets.Re
     def perform_create(self, serializer):
         serializer.instance = services.resource_publish(actor=self.request.user, **serializer.validated_data)
 
+    @extend_schema(responses=s.SharingFiguresSerializer)
+    @action(detail=False, methods=["get"])
+    def figures(self, request):
+        """Information-sharing figures (信息共享) of the departments in the caller's scope: resources published,
+        resources on the city exchange platform, subscriptions between departments."""
+        return Response(s.SharingFiguresSerializer(selectors.sharing_figures(request.user)).data)
+
 
 class SubscriptionViewSet(CatalogViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Subscriptions to data resources: those of the caller's departments, asked or received."""
@@ -371,3 +380,81 @@ class SubscriptionViewSet(CatalogViewMixin, mixins.CreateModelMixin, viewsets.Re
             subscription=self.get_object(), actor=request.user, **params.validated_data
         )
         return Response(s.SubscriptionSerializer(subscription).data)
+
+
+class InspectionPlanViewSet(CatalogViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Yearly plans of the supervisions, inspections and assessments imposed on townships (减负), with the
+    number of items on the plan, those held that year and those held that were not on the plan."""
+
+    serializer_class = s.InspectionPlanSerializer
+    filterset_fields = ["year", "status"]
+    queryset = InspectionPlan.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.inspection_plans_for(self.request.user).prefetch_related("entries")
+
+    def perform_create(self, serializer):
+        plan = services.plan_create(actor=self.request.user, **serializer.validated_data)
+        serializer.instance = self.get_queryset().get(pk=plan.pk)
+
+    @extend_schema(request=s.PlannedInspectionSerializer, responses={201: s.PlannedInspectionSerializer})
+    @action(detail=True, methods=["post"])
+    def entries(self, request, pk=None):
+        """Put a supervision, inspection or assessment on a draft plan."""
+        params = s.PlannedInspectionSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        entry = services.plan_add_entry(plan=self.get_object(), actor=request.user, **params.validated_data)
+        return Response(s.PlannedInspectionSerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.PlanApproveSerializer, responses=s.InspectionPlanSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve the plan under its document number; it cannot change afterwards."""
+        params = s.PlanApproveSerializer(data=request.data)
+        params.is_valid(raise_exception=True)
+        plan = services.plan_approve(plan=self.get_object(), actor=request.user, **params.validated_data)
+        return Response(s.InspectionPlanSerializer(self.get_queryset().get(pk=plan.pk)).data)
+
+
+class ImposedInspectionViewSet(CatalogViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    """Supervisions, inspections and assessments held in townships; `on_plan=false` are those flagged as not
+    on the county's approved yearly plan."""
+
+    serializer_class = s.ImposedInspectionSerializer
+    queryset = ImposedInspection.objects.none()
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        return selectors.inspections_for(self.request.user)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("year", int, description="the year held"),
+            OpenApiParameter("on_plan", bool, description="false: only those not on the approved plan"),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        params = self.request.query_params
+        year = params.get("year", "")
+        if year:
+            if not (year.isascii() and year.isdigit() and 1 <= int(year) <= 9999):
+                raise exceptions.ValidationError({"year": [_("年度应为 1 到 9999 之间的数字。")]})
+            queryset = queryset.filter(held_on__year=int(year))
+        on_plan = params.get("on_plan", "").lower()
+        if on_plan in ("false", "0"):
+            queryset = queryset.filter(planned__isnull=True)
+        elif on_plan in ("true", "1"):
+            queryset = queryset.filter(planned__isnull=False)
+        elif on_plan:
+            raise exceptions.ValidationError({"on_plan": [_("只能是 true 或 false。")]})
+        return queryset
+
+    def perform_create(self, serializer):
+        serializer.instance = services.inspection_record(actor=self.request.user, **serializer.validated_data)

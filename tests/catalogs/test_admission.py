@@ -71,3 +71,31 @@ def test_transition_table_has_no_way_out_of_final_states():
 def test_clerk_cannot_review(clerk, request_):
     with pytest.raises(PermissionDenied):
         services.admission_review(request=request_, approve=True, opinion="同意", actor=clerk)
+
+
+def test_apply_page_records_the_request_with_its_resources(client, editor, county_office):
+    from django.urls import reverse
+
+    from catalogs.models import DutyAdmissionRequest
+    from tests.conftest import login
+
+    login(client, editor)
+    url = reverse("catalogs:admission_apply")
+    assert client.get(url).status_code == 200
+    data = {
+        "department": county_office.pk,
+        "matter": "农村人居环境整治日常巡查",
+        "category": "QT",
+        "description": "对辖区内村庄环境卫生进行日常巡查并督促整改",
+        "reasons": "属地管理,镇街更贴近群众",
+        "funding": "12.50",
+        "staff": "2",
+        "training": "县农业农村局每季度组织一次业务培训",
+    }
+    response = client.post(url, {**data, "reasons": ""})
+    assert response.status_code == 200 and not DutyAdmissionRequest.objects.exists()
+    assert client.post(url, data)["Location"] == reverse("catalogs:admissions")
+    admission = DutyAdmissionRequest.objects.get()
+    assert admission.status == AdmissionStatus.APPLIED and admission.staff == 2
+    assert AuditEntry.objects.for_object(admission).filter(action="catalogs.admission.applied").exists()
+    assert "农村人居环境整治日常巡查" in client.get(reverse("catalogs:admissions")).content.decode()

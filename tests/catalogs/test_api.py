@@ -303,3 +303,6 @@ def test_empowerment_and_data_resources_over_the_api(client, editor, county, cou
     assert client.post(decide, {"target": "refused"}, content_type="application/json").status_code == 400
     response = client.post(decide, {"target": "approved"}, content_type="application/json")
     assert response.json()["status"] == "approved"
+    figures = client.get(reverse("api:catalogs:data-resource-figures")).json()
+    assert (figures["resources"], figures["on_exchange_platform"], figures["subscriptions"]) == (1, 0, 1)
+    assert figures["subscribing_departments"] == 1 and figures["subscriptions_requested"] == 0

@@ -8,10 +8,12 @@ from catalogs.models import (
     CatalogVersion,
     DutyAdmissionRequest,
     EmpowermentBatch,
+    ImposedInspection,
+    InspectionPlan,
     PowerItem,
     ServiceItem,
 )
-from catalogs.states import AdmissionStatus, VersionStatus
+from catalogs.states import AdmissionStatus, PlanStatus, VersionStatus
 from ruian import demo as kernel_demo
 from ruian.audit import AuditEntry
 
@@ -40,6 +42,15 @@ def test_demo_has_the_seed_figures_and_loads_twice_without_duplicates(rudong):
     assert len(set(ServiceItem.objects.filter(version=service).values_list("department", flat=True))) == 15
     assert EmpowermentBatch.objects.count() == 1
     assert DutyAdmissionRequest.objects.get().status == AdmissionStatus.APPLIED
+    figures = selectors.sharing_figures()
+    assert (figures["resources"], figures["on_exchange_platform"]) == (340, 96)
+    assert figures["subscriptions"] == 1 and figures["subscriptions_requested"] == 1
+    plan = InspectionPlan.objects.get(year=2020)
+    assert plan.status == PlanStatus.APPROVED and plan.entries.count() == 28
+    assert ImposedInspection.objects.count() == 5
+    assert list(ImposedInspection.objects.filter(planned__isnull=True).values_list("name", flat=True)) == [
+        "村级台账资料专项检查"
+    ]
 
     counts = (PowerItem.objects.count(), ServiceItem.objects.count(), AuditEntry.objects.count())
     demo.load(io.StringIO())

@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from catalogs import selectors, services
-from catalogs.models import AdjustmentAction
+from catalogs.models import AdjustmentAction, EmpowermentBatch
 from catalogs.states import VersionStatus
 from ruian.audit import AuditEntry
 from tests.catalogs.factories import PowerItemFactory, VersionFactory
@@ -122,3 +122,20 @@ def test_townships_of_another_county_are_refused(county, editor, powers):
             townships=[stranger],
             actor=editor,
         )
+
+
+def test_powers_of_a_draft_list_cannot_be_delegated(county, editor, home_township):
+    draft_item = PowerItemFactory(version=VersionFactory(county=county, status=VersionStatus.DRAFT))
+    with pytest.raises(ValidationError) as raised:
+        services.empowerment_batch_create(
+            county=county,
+            title="x",
+            document_number="x",
+            approved_by="x",
+            effective_date=EFFECTIVE,
+            items=[draft_item],
+            townships=[home_township],
+            actor=editor,
+        )
+    assert raised.value.code == "item_not_published"
+    assert not EmpowermentBatch.objects.exists()
