@@ -30,12 +30,6 @@ class EnforcementConfig(AppConfig):
         sweeps.register()
         # Grid events that are violations arrive here as leads.
         handover.register()
-        # Certificates nearing expiry and pending grid hand-overs, once a day (merged, never replacing an entry).
-        from celery.schedules import crontab
-
-        settings.CELERY_BEAT_SCHEDULE.setdefault(
-            "enforcement-daily", {"task": "enforcement.tasks.daily", "schedule": crontab(hour=6, minute=41)}
-        )
         overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
         for name, path in ENUM_NAMES.items():
             overrides.setdefault(name, path)

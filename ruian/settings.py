@@ -210,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "ruian.tasks.warn_long_secondments",
         "schedule": crontab(hour=6, minute=7),
     },
+    # Certificates nearing expiry, grid hand-overs still pending.
+    "enforcement-daily": {
+        "task": "enforcement.tasks.daily",
+        "schedule": crontab(hour=6, minute=41),
+    },
 }
 
 # --- REST API -------------------------------------------------------------------------------------
