@@ -16,3 +16,11 @@ class RuianConfig(AppConfig):
 
         assessment.register_kernel_subjects()
         autodiscover_modules("metrics")
+
+        # Names everywhere (pages, documents, API, admin) in Chinese order. The portal keeps Django's own
+        # User model, so its get_full_name is replaced here, in one place, rather than at every caller.
+        from django.contrib.auth import get_user_model
+
+        from ruian.staff import chinese_full_name
+
+        get_user_model().get_full_name = chinese_full_name

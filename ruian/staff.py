@@ -33,6 +33,15 @@ class Role(models.TextChoices):
     LEADER = "leader", _("分管领导")
 
 
+def chinese_full_name(user) -> str:
+    """A person's name as Chinese writes it: family name first, no space (王建国), not Django's
+    "first last" (建国 王). Latin names keep the space ("Anna Li")."""
+    family, given = user.last_name.strip(), user.first_name.strip()
+    if family and given and (family + given).isascii():
+        return f"{given} {family}"
+    return f"{family}{given}"
+
+
 class StaffProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
     organisation = models.ForeignKey(
