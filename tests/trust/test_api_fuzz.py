@@ -16,10 +16,28 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from ruian.wsgi import application
+from tests.trust.conftest import record_figures
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+# What this run did, for the README's figures (var/trust-figures.json).
+TALLY = {"examples": 0, "server_errors": 0, "operations": set()}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _figures():
+    yield
+    record_figures(
+        "api_fuzz",
+        {
+            "examples_per_operation_setting": EXAMPLES,
+            "operations_fuzzed": len(TALLY["operations"]),
+            "requests_made": TALLY["examples"],
+            "server_errors": TALLY["server_errors"],
+        },
+    )
 
 
 @pytest.fixture
@@ -36,4 +54,8 @@ def fuzz_headers(api_token, home_township, other_township, clerk):
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_no_server_errors_and_responses_match_the_schema(case, fuzz_headers):
-    case.call_and_validate(headers=fuzz_headers, checks=[not_a_server_error, response_schema_conformance])
+    response = case.call(headers=fuzz_headers)
+    TALLY["examples"] += 1
+    TALLY["operations"].add(case.operation.label)
+    TALLY["server_errors"] += response.status_code >= 500
+    case.validate_response(response, headers=fuzz_headers, checks=[not_a_server_error, response_schema_conformance])
