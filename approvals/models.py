@@ -340,19 +340,3 @@ class RatingFollowUp(models.Model):
     @property
     def scope_division(self):
         return self.rating.application.township
-
-
-class IdempotencyKey(models.Model):
-    """An API client's Idempotency-Key: a retried POST returns the application the first one created."""
-
-    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=100)
-    request_hash = models.CharField(max_length=64)
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["client", "key"], name="approvals_idempotency_once")]
-
-    def __str__(self):
-        return f"{self.client_id}:{self.key}"

@@ -10,7 +10,7 @@ import datetime
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncDate
@@ -31,7 +31,6 @@ from approvals.models import (
     ApplicationSequence,
     Decision,
     Delivery,
-    IdempotencyKey,
     Issuance,
     MaterialNotice,
     Outcome,
@@ -946,33 +945,3 @@ def close_followup(
     clocks.stop_clock(followup, CLOCK_FOLLOWUP, at=now)
     log_action("approvals.followup.closed", actor=actor, obj=followup, from_state=old, to_state=target, reason=findings)
     return followup
-
-
-# --- API: idempotent online receipt -------------------------------------------------------------------
-
-
-class IdempotencyMismatch(Exception):
-    """The key was used before with a different request body."""
-
-
-def receive_idempotent(*, key: str, request_hash: str, actor, **fields) -> tuple[Application, bool]:
-    """Receive once per (client, Idempotency-Key): a retried POST gets the application the first created.
-
-    Two identical requests racing: both insert the key; PostgreSQL makes the second wait on the unique
-    index until the first commits, then it fails, its whole transaction (application included) rolls
-    back, and it returns the first one's application.
-    """
-    existing = IdempotencyKey.objects.filter(client=actor, key=key).select_related("application").first()
-    if existing is None:
-        try:
-            with transaction.atomic():
-                app = receive_application(actor=actor, **fields)
-                IdempotencyKey.objects.create(client=actor, key=key, request_hash=request_hash, application=app)
-                return app, True
-        except IntegrityError:
-            existing = IdempotencyKey.objects.filter(client=actor, key=key).select_related("application").first()
-            if existing is None:
-                raise
-    if existing.request_hash != request_hash:
-        raise IdempotencyMismatch(key)
-    return existing.application, False

@@ -140,7 +140,7 @@ def _expired_officer(home):
 
 def _lead(home, leader, index, **extra):
     name, number, phone, kind, matter = PARTIES[index % len(PARTIES)]
-    lead, _created = services.lead_create(
+    lead = services.lead_create(
         township=home,
         source=extra.pop("source", LeadSource.PATROL),
         summary=f"{name}{matter}",
@@ -256,7 +256,7 @@ def _transfer(county, home, users):
     department = Organisation.objects.filter(division=county, short_code="sthjj").first()
     if department is None:
         return
-    lead, _created = services.lead_create(
+    lead = services.lead_create(
         township=home,
         source=LeadSource.HOTLINE,
         summary="12345转办: 化工企业夜间偷排废水",

@@ -142,9 +142,9 @@ class Lead(PartyFields):
     )
     status = models.CharField(_("状态"), max_length=16, choices=LeadStatus.choices, default=LeadStatus.NEW)
     dismiss_reason = models.TextField(_("不予立案理由"), blank=True)
-    # Idempotent creation by REST clients: the same key from the same client creates one lead.
+    # The REST client (a provincial platform) that pushed the lead; its retries are answered by
+    # ruian.idempotency, which keeps the Idempotency-Key.
     client = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    idempotency_key = models.CharField(max_length=100, blank=True)
     external_ref = models.CharField(_("平台编号"), max_length=100, blank=True)
     # A violation reported in a grid becomes a lead; the event keeps its own flow and links back here.
     grid_event = models.OneToOneField(
@@ -163,13 +163,6 @@ class Lead(PartyFields):
         verbose_name = _("案件线索")
         verbose_name_plural = _("案件线索")
         ordering = ["-received_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["client", "idempotency_key"],
-                condition=~models.Q(idempotency_key=""),
-                name="enforcement_lead_idempotent",
-            )
-        ]
         indexes = [models.Index(fields=["township", "status"]), models.Index(fields=["updated_at", "id"])]
 
     def __str__(self):
@@ -535,20 +528,12 @@ class Transfer(models.Model):
     escalated_at = models.DateTimeField(_("升级协调时间"), null=True, blank=True)
     coordination_note = models.TextField(_("协调意见"), blank=True)
     client = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    idempotency_key = models.CharField(max_length=100, blank=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("案件移送")
         verbose_name_plural = _("案件移送")
         ordering = ["-sent_at", "-id"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["client", "idempotency_key"],
-                condition=~models.Q(idempotency_key=""),
-                name="enforcement_transfer_idempotent",
-            )
-        ]
         indexes = [models.Index(fields=["township", "status"]), models.Index(fields=["updated_at", "id"])]
 
     def __str__(self):

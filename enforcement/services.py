@@ -197,17 +197,13 @@ def lead_create(
     actor,
     received_at=None,
     client=None,
-    idempotency_key: str = "",
     **fields,
-) -> tuple[Lead, bool]:
+) -> Lead:
     """Register a lead; whoever takes it owns it (首问负责) until it is filed or handed over.
 
-    With an idempotency key, a REST client sending the same lead twice gets the first one back.
+    A REST client pushing leads sends an Idempotency-Key: the API (ruian.idempotency) answers a retry
+    with the first answer, so a lead is created once.
     """
-    if idempotency_key and client is not None:
-        existing = Lead.objects.filter(client=client, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
     if client is not None:
         if not in_scope(client, township):
             _deny(_("该乡镇(街道)不在接口客户端的范围内。"))
@@ -223,12 +219,11 @@ def lead_create(
         received_at=received_at or timezone.now(),
         first_inquiry_owner=owner,
         client=client,
-        idempotency_key=idempotency_key,
         created_by=actor if client is None else client,
         audit_actor=actor or client,
         **fields,
     )
-    return lead, True
+    return lead
 
 
 def _register_lead(*, audit_actor, **fields) -> Lead:
@@ -1231,13 +1226,8 @@ def transfer_receive(
     actor,
     power=None,
     client=None,
-    idempotency_key: str = "",
-) -> tuple[Transfer, bool]:
+) -> Transfer:
     """A county department transfers a case in to the township (移入); the squad leader accepts or returns it."""
-    if idempotency_key and client is not None:
-        existing = Transfer.objects.filter(client=client, idempotency_key=idempotency_key).first()
-        if existing is not None:
-            return existing, False
     _check_department(department)
     sender = client or actor
     if not (sender.is_superuser or in_scope(sender, township)):
@@ -1258,7 +1248,6 @@ def transfer_receive(
         sent_at=timezone.now(),
         sent_by=sender,
         client=client,
-        idempotency_key=idempotency_key,
     )
     _start_acceptance_clock(transfer)
     log_action(
@@ -1274,7 +1263,7 @@ def transfer_receive(
             leaders, title=(_("县级部门移送案件: %(s)s") % {"s": summary})[:200], key=f"enf-transfer-{transfer.pk}"
         )
     )
-    return transfer, True
+    return transfer
 
 
 def _require_receiver(actor, transfer):

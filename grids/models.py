@@ -570,24 +570,6 @@ class DrillTask(models.Model):
         return (self.handled_at - self.dispatched_at).total_seconds()
 
 
-class IdempotencyKey(models.Model):
-    """A creation request replayed with the same Idempotency-Key returns the first response, once stored."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    key = models.CharField(max_length=128)
-    endpoint = models.CharField(max_length=100)
-    request_hash = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField(null=True)
-    response_body = models.JSONField(null=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["user", "endpoint", "key"], name="idempotency_key_unique")]
-
-    def __str__(self):
-        return self.key
-
-
 def distance_metres(lng1: float, lat1: float, lng2: float, lat2: float) -> float:
     """Great-circle distance (haversine); grid-scale distances need nothing finer."""
     radius = 6_371_000

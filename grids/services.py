@@ -22,6 +22,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grids import conf
 from grids.models import (
@@ -49,7 +50,7 @@ from grids.states import OPEN_STATUSES, EventStatus, WhistleCallStatus, check_tr
 from ruian import clocks
 from ruian.audit import AuditEntry, log_action
 from ruian.divisions import LEVEL_ORDER, Division, Level
-from ruian.notifications import Notification, notify
+from ruian.notifications import notify, notify_many
 from ruian.organisations import Organisation, OrgKind
 from ruian.permissions import in_scope
 from ruian.staff import Role, has_role
@@ -1046,21 +1047,6 @@ def _staff_by_organisation(organisation_ids) -> dict[int, list[int]]:
     return staff
 
 
-def _notify_many(notices) -> None:
-    """`notices`: (recipient ids, title, body, link, key). Keyed, so a rerun delivers nothing twice.
-
-    The bulk form of ruian.notifications.notify: one INSERT for all of them; the unique (recipient, key)
-    constraint drops the ones already delivered.
-    """
-    rows = [
-        Notification(recipient_id=user_id, title=title[:200], body=body, link=link, key=key)
-        for user_ids, title, body, link, key in notices
-        for user_id in user_ids
-    ]
-    if rows:
-        Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-
-
 def _restart_clocks(restarts, event_ct, now) -> None:
     """`restarts`: (event id, kind, start, unit, amount, division id). Stop the open clock of that kind and
     start the next level's one, as clocks.start_clock does one at a time (a kernel-free bulk form)."""
@@ -1183,7 +1169,7 @@ def _escalate_many(items, *, reason: str) -> int:
                 restarts.append((event.pk, clock.kind, now, clock.unit, clock.amount, target_id))
     _restart_clocks(restarts, event_ct, now)
     operators = _operators_by_division({event.handling_division.parent_id for event, *_rest in candidates})
-    _notify_many(
+    notify_many(
         (
             operators.get(event.handling_division.parent_id, []),
             _("事件上提: %(number)s") % {"number": event.number},
@@ -1229,7 +1215,7 @@ def _overdue_handler(reason: str, label: str):
         events = _events_of(deadline_ids)
         if level == clocks.Level.YELLOW:
             operators = _operators_by_division({event.handling_division_id for event in events})
-            _notify_many(
+            notify_many(
                 (
                     operators.get(event.handling_division_id, []),
                     _("%(label)s即将超时: %(number)s") % {"label": label, "number": event.number},
@@ -1240,13 +1226,13 @@ def _overdue_handler(reason: str, label: str):
                 for event in events
             )
         else:
-            _escalate_many([(event, label, None, event.crossed_clock) for event in events], reason=reason)
+            _escalate_many([(event, str(label), None, event.crossed_clock) for event in events], reason=reason)
 
     return handler
 
 
-handle_dispatch_clock = _overdue_handler(EscalationReason.DISPATCH_OVERDUE, "派遣")
-handle_handle_clock = _overdue_handler(EscalationReason.HANDLE_OVERDUE, "处置")
+handle_dispatch_clock = _overdue_handler(EscalationReason.DISPATCH_OVERDUE, gettext_lazy("派遣"))
+handle_handle_clock = _overdue_handler(EscalationReason.HANDLE_OVERDUE, gettext_lazy("处置"))
 
 
 def handle_whistle_clock(deadline_ids: list[int], level: int) -> None:
@@ -1260,7 +1246,7 @@ def handle_whistle_clock(deadline_ids: list[int], level: int) -> None:
     )
     if level == clocks.Level.YELLOW:
         staff = _staff_by_organisation({call.organisation_id for call in calls})
-        _notify_many(
+        notify_many(
             (
                 staff.get(call.organisation_id, []),
                 _("吹哨报到即将超时"),

@@ -6,6 +6,7 @@ from ruian.attachments import Attachment
 from ruian.audit import AuditEntry
 from ruian.clocks import Deadline
 from ruian.divisions import Division
+from ruian.idempotency import IdempotencyKey
 from ruian.notifications import Notification
 from ruian.organisations import Organisation
 from ruian.outbox import OutboxMessage
@@ -22,6 +23,7 @@ __all__ = [
     "Deadline",
     "DepartmentScore",
     "Division",
+    "IdempotencyKey",
     "MetricWeight",
     "Notification",
     "Organisation",

@@ -193,6 +193,8 @@ CELERY_TIMEZONE = TIME_ZONE
 # Periodic sweeps. Each task is idempotent (it may run twice, or late, without harm): the state it
 # acts on (deadlines, thresholds reached, notices sent) is in PostgreSQL.
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=60)
+# REST clients' Idempotency-Keys are kept this long (ruian.idempotency); a retry comes within minutes.
+IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
     "sweep-deadlines": {
         "task": "ruian.tasks.sweep_deadlines",
@@ -209,6 +211,10 @@ CELERY_BEAT_SCHEDULE = {
     "warn-long-secondments": {
         "task": "ruian.tasks.warn_long_secondments",
         "schedule": crontab(hour=6, minute=7),
+    },
+    "purge-idempotency-keys": {
+        "task": "ruian.tasks.purge_idempotency_keys",
+        "schedule": crontab(hour=3, minute=37),
     },
     # Certificates nearing expiry, grid hand-overs still pending.
     "enforcement-daily": {

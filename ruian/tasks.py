@@ -27,3 +27,11 @@ def warn_long_secondments():
     from ruian import secondments
 
     return secondments.warn_long_secondments()
+
+
+@shared_task(name="ruian.tasks.purge_idempotency_keys")
+def purge_idempotency_keys():
+    """Daily: Idempotency-Keys older than IDEMPOTENCY_KEY_DAYS are dropped (a client retries within minutes)."""
+    from ruian import idempotency
+
+    return idempotency.purge_idempotency_keys()

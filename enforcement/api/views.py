@@ -4,7 +4,7 @@ the same legal checks as the pages. A move another user has already made answers
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -23,6 +23,7 @@ from enforcement.models import (
 )
 from enforcement.states import IllegalTransition
 from ruian.api.pagination import PagePagination, SyncCursorPagination
+from ruian.idempotency import idempotent_create
 from ruian.staff import Role, has_role
 
 SCOPES = {"read": "enforcement:read", "write": "enforcement:write"}
@@ -35,6 +36,11 @@ UPDATED_SINCE = OpenApiParameter(
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key", str, location=OpenApiParameter.HEADER, description="同一客户端以同一键重复提交只创建一次。"
 )
+KEY_REUSED = OpenApiResponse(description="该 Idempotency-Key 已用于内容不同的请求")
+
+
+def _is_api_client(request) -> bool:
+    return has_role(request.user, Role.API_CLIENT)
 
 
 class Conflict(exceptions.APIException):
@@ -325,28 +331,26 @@ class LeadViewSet(EnforcementViewMixin, mixins.CreateModelMixin, viewsets.ReadOn
     def get_queryset(self):
         return selectors.leads_for(self.request.user)
 
-    @extend_schema(parameters=[IDEMPOTENCY_KEY], responses={201: s.LeadSerializer, 200: s.LeadSerializer})
+    @extend_schema(
+        parameters=[IDEMPOTENCY_KEY], responses={201: s.LeadSerializer, 200: s.LeadSerializer, 422: KEY_REUSED}
+    )
+    # A platform (REST client) must send a key; a retry answers 200 with the first answer.
+    @idempotent_create("enforcement.leads.create", required=_is_api_client, replay_status=status.HTTP_200_OK)
     def create(self, request, *args, **kwargs):
         body = s.LeadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        key = request.headers.get("Idempotency-Key", "")[:100]
-        client = request.user if has_role(request.user, Role.API_CLIENT) else None
-        if client is not None and not key:
-            raise exceptions.ValidationError(
-                {"Idempotency-Key": [_("接口客户端推送线索必须带 Idempotency-Key 请求头。")]}
-            )
-        lead, created = services.lead_create(
+        client = request.user if _is_api_client(request) else None
+        lead = services.lead_create(
             township=data.pop("township"),
             source=data.pop("source"),
             summary=data.pop("summary"),
             actor=None if client else request.user,
             client=client,
-            idempotency_key=key,
             **data,
         )
         row = self.get_queryset().get(pk=lead.pk)
-        return Response(s.LeadSerializer(row).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(s.LeadSerializer(row).data, status=status.HTTP_201_CREATED)
 
     def _row(self, lead):
         return Response(s.LeadSerializer(self.get_queryset().get(pk=lead.pk)).data)
@@ -381,8 +385,11 @@ class TransferViewSet(EnforcementViewMixin, mixins.CreateModelMixin, viewsets.Re
         return s.TransferSerializer(Transfer.objects.filter(pk=transfer.pk).get()).data
 
     @extend_schema(
-        request=s.TransferSendSerializer, parameters=[IDEMPOTENCY_KEY], responses={201: s.TransferSerializer}
+        request=s.TransferSendSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: s.TransferSerializer, 200: s.TransferSerializer, 422: KEY_REUSED},
     )
+    @idempotent_create("enforcement.transfers.create", replay_status=status.HTTP_200_OK)
     def create(self, request, *args, **kwargs):
         """Send a lead out to a county department, or (as the department) send a case in to a township."""
         body = s.TransferSendSerializer(data=request.data)
@@ -397,19 +404,16 @@ class TransferViewSet(EnforcementViewMixin, mixins.CreateModelMixin, viewsets.Re
                 department=data.get("department"),
                 copy_to=data.get("copy_to", []),
             )
-            created = True
         else:
-            client = request.user if has_role(request.user, Role.API_CLIENT) else None
-            transfer, created = services.transfer_receive(
+            transfer = services.transfer_receive(
                 township=data["township"],
                 department=data["department"],
                 summary=data["summary"],
                 reason=data["reason"],
                 actor=request.user,
-                client=client,
-                idempotency_key=request.headers.get("Idempotency-Key", "")[:100] if client else "",
+                client=request.user if _is_api_client(request) else None,
             )
-        return Response(self._row(transfer), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(self._row(transfer), status=status.HTTP_201_CREATED)
 
     @extend_schema(request=s.TransferReasonSerializer, responses=s.TransferSerializer)
     @action(detail=True, methods=["post"])

@@ -12,7 +12,13 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
 from rest_framework import exceptions, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -20,7 +26,6 @@ from rest_framework.response import Response
 
 from grids import selectors, services
 from grids.api import serializers as s
-from grids.api.idempotency import idempotent
 from grids.models import (
     Department,
     DepartmentalGrid,
@@ -36,6 +41,7 @@ from grids.models import (
     WhistleCall,
 )
 from ruian.api.pagination import PagePagination, SyncCursorPagination
+from ruian.idempotency import idempotent_create
 from ruian.staff import Role, has_role
 
 SCOPES = {"read": "grids:read", "write": "grids:write"}
@@ -302,12 +308,15 @@ class EventViewSet(SyncMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelVie
             "application/json": s.GridEventCreateSerializer,
             "multipart/form-data": s.GridEventWithPhotosSerializer,
         },
-        responses={201: s.GridEventCreatedSerializer},
+        responses={
+            201: s.GridEventCreatedSerializer,
+            422: OpenApiResponse(description="该 Idempotency-Key 已用于内容不同的请求"),
+        },
         parameters=[
             OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, description="重试时使用同一个键")
         ],
     )
-    @idempotent("grids.events.create")
+    @idempotent_create("grids.events.create")
     def create(self, request, *args, **kwargs):
         """Report an event at a point; the point finds its grid. Possible duplicates nearby are listed.
 

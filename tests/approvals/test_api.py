@@ -37,13 +37,16 @@ def test_create_is_idempotent(token_api, item, home_township):
     assert first.status_code == 201, first.content
     assert first.json()["channel"] == "online" and first.json()["status"] == Status.RECEIVED
     again = token_api.post(URL, payload(item), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    assert again.status_code == 200
-    assert again.json()["number"] == first.json()["number"]
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
     assert Application.objects.count() == 1
     changed = token_api.post(URL, payload(item, applicant_name="王五"), format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     assert changed.status_code == 409
     assert changed.json()["error"]["code"] == "idempotency_key_reused"
     assert token_api.post(URL, payload(item), format="json").status_code == 400  # the key is required
+    too_long = token_api.post(URL, payload(item), format="json", HTTP_IDEMPOTENCY_KEY="k" * 101)
+    assert too_long.status_code == 400 and "Idempotency-Key" in too_long.json()["error"]["fields"]
+    assert Application.objects.count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

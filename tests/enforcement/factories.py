@@ -67,7 +67,7 @@ def lead(township, actor, **fields):
     fields.setdefault("party_name", "王小明")
     fields.setdefault("party_id_number", "320623199001011234")
     fields.setdefault("party_phone", "13912345678")
-    created, _new = services.lead_create(
+    created = services.lead_create(
         township=township,
         source=fields.pop("source", LeadSource.PATROL),
         summary=fields.pop("summary", "占道经营"),

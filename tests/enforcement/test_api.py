@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enforcement import services
-from enforcement.models import Case, Lead
+from enforcement.models import Case, Lead, Transfer
 from enforcement.states import CaseStatus, TransferStatus
 from tests.conftest import login
 from tests.enforcement import factories as ef
@@ -31,6 +31,17 @@ def test_platform_pushes_a_lead_once_per_idempotency_key(token_api, home_townshi
     assert first.status_code == 201 and again.status_code == 200
     assert first.json()["id"] == again.json()["id"]
     assert Lead.objects.count() == 1
+
+
+def test_a_lead_key_reused_with_another_body_is_refused(token_api, home_township):
+    url = reverse(LEADS)
+    first = token_api.post(url, _lead_body(home_township), HTTP_IDEMPOTENCY_KEY="abc-1")
+    other = token_api.post(url, _lead_body(home_township, summary="另一条线索"), HTTP_IDEMPOTENCY_KEY="abc-1")
+    assert first.status_code == 201
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    too_long = token_api.post(url, _lead_body(home_township), HTTP_IDEMPOTENCY_KEY="k" * 101)
+    assert too_long.status_code == 400 and "Idempotency-Key" in too_long.json()["error"]["fields"]
+    assert list(Lead.objects.values_list("summary", flat=True)) == [_lead_body(home_township)["summary"]]
 
 
 def test_platform_lead_without_key_is_refused(token_api, home_township):
@@ -115,6 +126,9 @@ def test_department_sends_a_transfer_in_idempotently(token_api, home_township, d
     first = token_api.post(reverse(TRANSFERS), body, HTTP_IDEMPOTENCY_KEY="t-1")
     again = token_api.post(reverse(TRANSFERS), body, HTTP_IDEMPOTENCY_KEY="t-1")
     assert first.status_code == 201 and again.status_code == 200 and first.json()["id"] == again.json()["id"]
+    assert again["Idempotent-Replayed"] == "true" and Transfer.objects.count() == 1
+    other = token_api.post(reverse(TRANSFERS), {**body, "summary": "别的事由"}, HTTP_IDEMPOTENCY_KEY="t-1")
+    assert other.status_code == 422 and Transfer.objects.count() == 1
 
 
 def test_updated_since_syncs_with_a_cursor(token_api, home_township, squad_leader, power):

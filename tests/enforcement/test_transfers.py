@@ -102,14 +102,14 @@ def test_answered_transfer_is_not_escalated(transfer, department_clerk):
 
 
 def test_incoming_transfer_accepted_becomes_a_lead(home_township, department, department_clerk, squad_leader):
-    incoming, created = services.transfer_receive(
+    incoming = services.transfer_receive(
         township=home_township,
         department=department,
         summary="占道经营",
         reason="属镇赋权事项",
         actor=department_clerk,
     )
-    assert created and incoming.direction == TransferDirection.INCOMING
+    assert incoming.direction == TransferDirection.INCOMING
     services.transfer_accept(transfer=incoming, actor=squad_leader)
     incoming.refresh_from_db()
     assert incoming.lead.source == "transfer_in" and incoming.lead.first_inquiry_owner == squad_leader

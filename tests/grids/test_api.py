@@ -4,8 +4,9 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from grids import services
-from grids.models import Event, IdempotencyKey, Source
+from grids.models import Event, Source
 from ruian.apiclients import Scope, issue_token
+from ruian.idempotency import IdempotencyKey
 from tests.conftest import login
 from tests.grids.conftest import HOME_POINT, NOWHERE, OTHER_POINT
 

@@ -23,7 +23,7 @@ def _lead(squad_leader, event):
     from enforcement.models import LeadSource
     from enforcement.services import lead_create
 
-    lead, _created = lead_create(
+    lead = lead_create(
         township=event.division.township,
         source=LeadSource.GRID_EVENT,
         summary=event.description,
