@@ -145,7 +145,9 @@ def _fields(division):
 
 
 def generate_clocks(count: int, out, kind: str = "bench.kernel") -> float:
-    """`count` running working-day clocks, due over the 40 days around today: about a quarter overdue.
+    """`count` running working-day clocks, due evenly over the 40 days around today (a quarter overdue, a
+    tenth turned yellow): their thresholds are spread to the second, so a sweep one minute later finds one
+    minute's share of them crossing, as the periodic sweep does.
 
     Written with one INSERT ... SELECT generate_series; they point at synthetic object ids (the kernel
     sweep's cost does not depend on what the clocks time).
@@ -159,12 +161,12 @@ def generate_clocks(count: int, out, kind: str = "bench.kernel") -> float:
                                         due_at, status, level, extended)
             SELECT %s, i, %s, 'working_days', 20,
                    now() - interval '30 days',
-                   now() - interval '14 days' + (i %% 40) * interval '1 day',
-                   now() - interval '10 days' + (i %% 40) * interval '1 day',
+                   now() - interval '14 days' + (i::bigint * 3456000 / %s) * interval '1 second',
+                   now() - interval '10 days' + (i::bigint * 3456000 / %s) * interval '1 second',
                    'running', 0, 0
             FROM generate_series(1, %s) AS i
             """,
-            [content_type.pk, kind, count],
+            [content_type.pk, kind, count, count, count],
         )
         cursor.execute("ANALYZE ruian_deadline")
     elapsed = time.monotonic() - started

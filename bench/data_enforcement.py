@@ -651,10 +651,15 @@ def sweeps(ctx) -> dict:
     first = clocks.sweep_deadlines(now=later)
     crossed = sum(first["crossed"].values())
     results[f"enforcement: deadline sweep +5 days ({crossed:,} of {open_clocks:,} clocks crossed)"] = first["seconds"]
+    # The rerun must move no enforcement clock. Other apps' clocks may cross again: an overdue grid event
+    # escalates one level per sweep, and its new level's clock, started at the old one's due time, can be
+    # due before a moment five days on too.
+    mine = Deadline.objects.filter(kind__startswith="enforcement.").exclude(status=ClockStatus.STOPPED)
+    levels = list(mine.order_by("pk").values_list("pk", "level"))
     second = clocks.sweep_deadlines(now=later)
-    if sum(second["crossed"].values()):
-        raise RuntimeError(f"enforcement: the rerun of the sweep crossed clocks again: {second}")
-    results["enforcement: deadline sweep +5 days (rerun, nothing new)"] = second["seconds"]
+    if list(mine.order_by("pk").values_list("pk", "level")) != levels:
+        raise RuntimeError(f"enforcement: the rerun of the sweep moved enforcement clocks again: {second}")
+    results["enforcement: deadline sweep +5 days (rerun, no enforcement clock moves)"] = second["seconds"]
 
     township = data["township"]
     leader = data["leaders"][township.pk]

@@ -116,6 +116,21 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.process.kill()
 
+    def drain(self, timeout: float = 30) -> None:
+        """Wait until the requests a load run left queued are served (the trivial endpoint answers quickly
+        again), so that one slow request type's backlog is not charged to the next."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            started = time.monotonic()
+            try:
+                with urllib.request.urlopen(f"{self.url}/api/v1/ping/", timeout=5):
+                    pass
+            except OSError:
+                continue
+            if time.monotonic() - started < 0.05:
+                return
+            time.sleep(0.1)
+
     def worker_peak_rss_mb(self) -> list[float]:
         """Peak resident memory (VmHWM) of each gunicorn worker."""
         result = subprocess.run(["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True)
