@@ -82,9 +82,11 @@ class Deadline(models.Model):
         ]
         indexes = [
             models.Index(fields=["content_type", "object_id"]),
-            # The sweep's three queries each read one of these partial indexes.
+            # The sweep's three queries each read one of these partial indexes. Each condition is written
+            # exactly as the sweep's WHERE clause (`level < n`): PostgreSQL does not prove `level < 1` from
+            # `level = 0`, and would scan every clock instead.
             models.Index(
-                fields=["yellow_at"], condition=models.Q(status="running", level=0), name="deadline_yellow_due"
+                fields=["yellow_at"], condition=models.Q(status="running", level__lt=1), name="deadline_yellow_due"
             ),
             models.Index(fields=["due_at"], condition=models.Q(status="running", level__lt=2), name="deadline_red_due"),
             models.Index(
