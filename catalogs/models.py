@@ -559,7 +559,7 @@ class DutyAdmissionStep(models.Model):
         constraints = [models.UniqueConstraint(fields=["request", "stage"], name="catalogs_admission_step_once")]
 
     def __str__(self):
-        return f"{self.get_stage_display()}: {'同意' if self.approved else '不同意'}"
+        return f"{self.get_stage_display()}: {_('同意') if self.approved else _('不同意')}"
 
 
 class UpdateCycle(models.TextChoices):

@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from guardian.admin import GuardedModelAdmin
 
 from ruian.apiclients import ClientToken
@@ -88,7 +89,7 @@ class ClientTokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # tokens are issued with `manage.py issue_token`, which shows the token once
 
-    @admin.action(description="吊销所选令牌")
+    @admin.action(description=_("吊销所选令牌"))
     def revoke(self, request, queryset):
         from ruian.apiclients import revoke_token
 

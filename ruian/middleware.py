@@ -5,6 +5,7 @@ import logging
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.template.response import SimpleTemplateResponse
+from django.utils.translation import gettext as _
 
 from ruian.context import reset_current_ip, set_current_ip
 
@@ -38,7 +39,7 @@ class DatabaseUnavailableMiddleware:
         if not isinstance(exception, (OperationalError, InterfaceError)):
             return None
         log.warning("database unavailable: %s", exception)
-        message = "数据库暂时不可用,请稍后重试。"
+        message = _("数据库暂时不可用,请稍后重试。")
         if request.path.startswith("/api/") or request.path.startswith("/open311/"):
             response = JsonResponse(
                 {"error": {"code": "service_unavailable", "message": message, "fields": {}}}, status=503

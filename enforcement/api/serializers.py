@@ -93,7 +93,7 @@ class CaseDecideSerializer(serializers.Serializer):
     measures = serializers.ListField(child=serializers.ChoiceField(choices=PenaltyMeasure.choices))
     decided_on = serializers.DateField(required=False)
     reasoning = serializers.CharField(required=False, allow_blank=True, default="")
-    hearing_waived = serializers.BooleanField(default=False, help_text="当事人已书面放弃陈述申辩和听证")
+    hearing_waived = serializers.BooleanField(default=False, help_text=_("当事人已书面放弃陈述申辩和听证"))
 
 
 class LeadSerializer(ClockMixin, serializers.ModelSerializer):
@@ -268,7 +268,7 @@ class EvidenceSerializer(serializers.Serializer):
 
 
 class NoticeSerializer(serializers.Serializer):
-    served_on = serializers.DateField(required=False, help_text="事先告知送达日期,默认今天")
+    served_on = serializers.DateField(required=False, help_text=_("事先告知送达日期,默认今天"))
     fine = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
     confiscation = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, default=0)
     measures = serializers.ListField(child=serializers.ChoiceField(choices=PenaltyMeasure.choices), min_length=1)
@@ -381,7 +381,7 @@ class LeadHandOverSerializer(serializers.Serializer):
 
 
 class CoordinateSerializer(serializers.Serializer):
-    department_competent = serializers.BooleanField(help_text="true: 由县级部门办理; false: 由乡镇(街道)办理")
+    department_competent = serializers.BooleanField(help_text=_("true: 由县级部门办理; false: 由乡镇(街道)办理"))
     note = serializers.CharField()
 
 
@@ -431,7 +431,11 @@ class ExamResultRecordSerializer(serializers.Serializer):
     officer = serializers.PrimaryKeyRelatedField(queryset=User.objects.all())
     score = serializers.DecimalField(max_digits=5, decimal_places=1, min_value=0, max_value=100)
     certificate_number = serializers.CharField(
-        max_length=32, required=False, allow_blank=True, default="", help_text="合格时发放的执法证号;换证可留空沿用原号"
+        max_length=32,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=_("合格时发放的执法证号;换证可留空沿用原号"),
     )
 
 

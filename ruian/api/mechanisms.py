@@ -6,6 +6,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -334,12 +335,12 @@ class SecondmentViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         person = data["person"]
         profile = getattr(person, "staff", None)
         if profile is None or profile.organisation is None:
-            raise ValidationError({"person": "借调人员必须是乡镇(街道)的工作人员。"})
+            raise ValidationError({"person": _("借调人员必须是乡镇(街道)的工作人员。")})
         township = profile.organisation.scope_division
         from ruian.permissions import in_scope
 
         if not in_scope(self.request.user, township):
-            raise ValidationError({"person": "借调人员不在您的管辖范围内。"})
+            raise ValidationError({"person": _("借调人员不在您的管辖范围内。")})
         serializer.instance = secondments.record_secondment(
             person=person,
             township=township,
