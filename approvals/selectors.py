@@ -19,7 +19,7 @@ from ruian.audit import AuditEntry
 from ruian.clocks import ClockStatus, Deadline
 from ruian.divisions import Division
 from ruian.permissions import scope_filter
-from ruian.staff import Role
+from ruian.staff import Role, has_role
 
 # `catalogs.selectors.powers_of_township` answers for empowerment only; a township also holds the items of
 # the county's published township power list in force (those listing it, or listing no township) and the
@@ -107,8 +107,26 @@ def _by_initials(township, initials: str, on, limit: int, seen: set) -> list:
 # --- applications -------------------------------------------------------------------------------------
 
 
+# Who reads applications (the applicant's ID number and phone among them): the window, the back office and
+# the leader in charge, and REST clients (whose token must hold the approvals scope). Other staff of the
+# township (grid workers, operators, enforcement, county editors) see none.
+READERS = (Role.WINDOW_CLERK, Role.APPROVER, Role.LEADER, Role.API_CLIENT)
+
+
+def may_read_applications(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or has_role(user, *READERS))
+
+
 def applications_for(user):
-    return scope_filter(Application.objects.all(), user, "township").select_related("township", "received_by")
+    qs = scope_filter(Application.objects.all(), user, "township").select_related("township", "received_by")
+    return qs if may_read_applications(user) else qs.none()
+
+
+def may_read(user, obj) -> bool:
+    """Whether the user may read `obj` of this app (an attachment's owner): an application they may read."""
+    if isinstance(obj, Application):
+        return applications_for(user).filter(pk=obj.pk).exists()
+    return may_read_applications(user)
 
 
 def application_by_number(user, number: str) -> Application | None:

@@ -32,7 +32,7 @@ from ruian.audit import AuditEntry
 from ruian.clocks import ClockStatus, Deadline
 from ruian.organisations import OrgKind
 from ruian.permissions import scope_q
-from ruian.staff import Role, StaffProfile
+from ruian.staff import Role, StaffProfile, has_role
 
 
 def _with_clock(qs, model):
@@ -86,9 +86,39 @@ def clock_colour(row, now=None) -> str:
     return "green"
 
 
+# Who reads the township's cases, leads and transfers (parties' ID numbers and phones among them): the squad
+# leader, the officers, the legal reviewer, the leader in charge, and REST clients (whose token must hold
+# the enforcement scope). Other staff of the township (the window, approvers, grid workers, the command
+# centre, county editors) see none; a grid event handed over shows its lead only as the handover's link.
+READERS = (Role.SQUAD_LEADER, Role.OFFICER, Role.LEGAL_REVIEWER, Role.LEADER, Role.API_CLIENT)
+
+
+def may_read_enforcement(user) -> bool:
+    return user.is_authenticated and (user.is_superuser or has_role(user, *READERS))
+
+
+def enforcement_q(user, field: str) -> Q:
+    """`scope_q` for the enforcement readers, nothing for anyone else."""
+    return scope_q(user, field) if may_read_enforcement(user) else Q(pk__in=[])
+
+
 def cases_for(user):
-    qs = Case.objects.filter(scope_q(user, "township")).select_related("township", "power", "squad", "filed_by")
+    qs = Case.objects.filter(enforcement_q(user, "township")).select_related("township", "power", "squad", "filed_by")
     return _with_clock(qs, Case).order_by("-filed_on", "-id")
+
+
+def may_read(user, obj) -> bool:
+    """Whether the user may read `obj` of this app (an attachment's owner, such as a case's evidence)."""
+    if isinstance(obj, Case):
+        return cases_for(user).filter(pk=obj.pk).exists()
+    if isinstance(obj, Lead):
+        return leads_for(user).filter(pk=obj.pk).exists()
+    if isinstance(obj, Transfer):
+        return transfers_for(user).filter(pk=obj.pk).exists()
+    case_id = getattr(obj, "case_id", None)
+    if case_id is not None:
+        return cases_for(user).filter(pk=case_id).exists()
+    return may_read_enforcement(user)
 
 
 def case_detail(user, pk):
@@ -109,14 +139,14 @@ def my_cases(user):
 
 
 def leads_for(user):
-    qs = Lead.objects.filter(scope_q(user, "township")).select_related("township", "first_inquiry_owner", "power")
+    qs = Lead.objects.filter(enforcement_q(user, "township")).select_related("township", "first_inquiry_owner", "power")
     return _with_clock(qs, Lead).order_by("-received_at", "-id")
 
 
 def transfers_for(user):
     """Transfers of the user's township, those addressed to the user's own department, and every one in the
-    county for its government (the coordinator)."""
-    condition = scope_q(user, "township")
+    county for its government (the coordinator). The township's own only for its enforcement readers."""
+    condition = enforcement_q(user, "township")
     profile = StaffProfile.objects.filter(user=user).select_related("organisation__division").first()
     organisation = profile.organisation if profile else None
     if organisation is not None and organisation.kind == OrgKind.COUNTY_DEPARTMENT:
@@ -152,7 +182,7 @@ def public_decisions():
 
 def legal_queue(user):
     return (
-        LegalReview.objects.filter(scope_q(user, "case__township"), outcome=ReviewOutcome.PENDING)
+        LegalReview.objects.filter(enforcement_q(user, "case__township"), outcome=ReviewOutcome.PENDING)
         .select_related("case", "case__power", "case__township", "submitted_by")
         .order_by("submitted_at", "id")
     )
@@ -208,7 +238,7 @@ def board_counts(user, township, now=None) -> tuple[dict, dict]:
     (a join), not a correlated subquery per case.
     """
     now = now or timezone.now()
-    open_cases = Case.objects.filter(scope_q(user, "township"), township=township, status__in=OPEN_CASE_STATUSES)
+    open_cases = Case.objects.filter(enforcement_q(user, "township"), township=township, status__in=OPEN_CASE_STATUSES)
     by_state = dict(open_cases.order_by().values_list("status").annotate(n=Count("id")))
     most_urgent = (
         Deadline.objects.filter(
@@ -233,7 +263,7 @@ def board(user, township):
     """Everything the squad leader's board shows, in a fixed number of queries whatever the number of cases."""
     now = timezone.now()
     cases = attach_clocks(
-        Case.objects.filter(scope_q(user, "township"), township=township, status__in=OPEN_CASE_STATUSES)
+        Case.objects.filter(enforcement_q(user, "township"), township=township, status__in=OPEN_CASE_STATUSES)
         .only("id", "number", "title", "status", "filed_on")
         .order_by("-filed_on", "-id")[:BOARD_CASES],
         Case,

@@ -25,6 +25,8 @@ class Scope(models.TextChoices):
     GRIDS_WRITE = "grids:write", _("上报与办理网格事件")
     ASSESSMENT_READ = "assessment:read", _("读取考核、派驻机构与借调")
     ASSESSMENT_WRITE = "assessment:write", _("维护考核权重、派驻机构与借调")
+    # The kernel's directory: organisations and staff (names and phones of the people who work there).
+    DIRECTORY_READ = "directory:read", _("读取机构与人员名录")
 
 
 def hash_key(key: str) -> str:

@@ -1,5 +1,7 @@
 """Reads of kernel data that a user sees, filtered by the user's data scope."""
 
+import importlib
+
 from django.db.models import Q
 
 from ruian.attachments import Attachment
@@ -40,8 +42,29 @@ def notifications_for(user):
 
 
 def attachment_for(user, pk):
-    """The attachment if the user may see the object it belongs to, else None."""
+    """The attachment if the user may read the object it belongs to, else None.
+
+    The object must be in the user's data scope, and its app may say more: an app whose selectors define
+    `may_read(user, obj)` decides who of the township reads its objects (approvals: the window, the back
+    office and the leader; enforcement: the squad, the legal reviewer and the leader). The attachment
+    follows the object, so a scan of an ID card is never more visible than the application it came with.
+    """
     attachment = Attachment.objects.select_related("content_type").filter(pk=pk).first()
-    if attachment is None or not can_view(user, attachment.content_object):
+    if attachment is None:
+        return None
+    obj = attachment.content_object
+    if not can_view(user, obj):
+        return None
+    may_read = _app_reader(attachment.content_type.app_label)
+    if may_read is not None and not may_read(user, obj):
         return None
     return attachment
+
+
+def _app_reader(app_label: str):
+    """The app's `selectors.may_read`, or None when the app has none (the data scope then decides)."""
+    try:
+        module = importlib.import_module(f"{app_label}.selectors")
+    except ModuleNotFoundError:
+        return None
+    return getattr(module, "may_read", None)

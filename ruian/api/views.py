@@ -5,6 +5,7 @@ from rest_framework.response import Response
 
 from ruian import notifications, selectors, workdays
 from ruian.api import serializers as s
+from ruian.apiclients import Scope
 from ruian.divisions import Division
 from ruian.notifications import Notification
 from ruian.organisations import Organisation
@@ -55,6 +56,11 @@ def add_working_days(request):
     return Response({"start": start, "days": days, "due": due, "calendar_known": workdays.year_is_known(due.year)})
 
 
+# The directory (organisations, staff) is read by tokens granted `directory:read`; divisions are public
+# reference data and notifications are always the caller's own, so those two ask for no scope.
+DIRECTORY = {"read": Scope.DIRECTORY_READ}
+
+
 class DivisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Administrative divisions (12-digit statistical codes). Administrators may add divisions."""
 
@@ -75,6 +81,7 @@ class DivisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
     """Organisations of the caller's own township or county, and every county-level body."""
 
+    required_scopes = DIRECTORY
     queryset = Organisation.objects.none()
     serializer_class = s.OrganisationSerializer
     filterset_fields = ["kind"]
@@ -84,8 +91,9 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 
 
 class StaffViewSet(viewsets.ReadOnlyModelViewSet):
-    """Staff of the caller's own township (or county)."""
+    """Staff of the caller's own township (or county): names and phones, so a token needs `directory:read`."""
 
+    required_scopes = DIRECTORY
     queryset = StaffProfile.objects.none()
     serializer_class = s.StaffSerializer
 

@@ -53,6 +53,10 @@ class Rule:
 CLERK, APPROVER, EDITOR, OPERATOR = only("clerk"), only("approver"), only("editor"), only("operator")
 SQUAD = only("squad_leader")
 ENFORCERS = only("squad_leader", "officer")
+# Who reads applications (ID numbers and phones of applicants) and cases, leads and transfers (of parties):
+# approvals and enforcement selectors give everyone else of the township nothing (issue #8).
+APPLICATION_READERS = only("clerk", "approver", "leader")
+CASE_READERS = only("squad_leader", "officer", "legal_reviewer", "leader")
 
 # Pages, by URL name. `args` names the home township's objects built in tests/trust/world.py.
 PAGES = {
@@ -69,7 +73,9 @@ PAGES = {
     "notifications_read": Rule(ALL, method="POST"),
     "organisations": Rule(ALL),
     "organisation_detail": Rule(ALL, args={"pk": "organisation"}),
-    "attachment_download": Rule(ALL, args={"pk": "attachment"}, note="any staff who may see the application"),
+    "attachment_download": Rule(
+        APPLICATION_READERS, args={"pk": "attachment"}, note="the application's scan: who may read the application"
+    ),
     "schema": Rule(ALL, public=True),
     "api-docs": Rule(ALL, public=True),
     "api:api-root": Rule(ALL),
@@ -106,7 +112,7 @@ PAGES = {
     "catalogs:public_catalogs": Rule(ALL, public=True),
     "catalogs:public_version": Rule(ALL, public=True, args={"pk": "published_version"}),
     "catalogs:public_export": Rule(ALL, public=True, args={"pk": "published_version", "file_format": "=xlsx"}),
-    "catalogs:service_guide": Rule(ALL, public=True, args={"item_pk": "licence"}),
+    "catalogs:service_guide": Rule(ALL, public=True, args={"item_pk": "service_item"}),
     "catalogs:empowerment_list": Rule(EDITOR),
     "catalogs:empowerment_new": Rule(EDITOR),
     "catalogs:empowerment_detail": Rule(EDITOR, args={"pk": "batch"}),
@@ -125,10 +131,10 @@ PAGES = {
     "approvals:approver_queue": Rule(APPROVER),
     "approvals:dashboard": Rule(only("clerk", "approver", "leader")),
     "approvals:public_lookup": Rule(ALL, public=True),
-    "approvals:detail": Rule(ALL, args={"number": "application"}, note="any staff of the township may read it"),
-    "approvals:document": Rule(ALL, args={"number": "application", "kind": "=acceptance"}),
+    "approvals:detail": Rule(APPLICATION_READERS, args={"number": "application"}),
+    "approvals:document": Rule(APPLICATION_READERS, args={"number": "application", "kind": "=acceptance"}),
     "approvals:act": Rule(
-        ALL,
+        APPLICATION_READERS,
         method="POST",
         args={"number": "application", "action": "=withdraw"},
         note="a refused action is told on the detail page (redirect); the service checks the role",
@@ -142,10 +148,10 @@ PAGES = {
     "enforcement:lead_new": Rule(ENFORCERS, method="POST"),
     "enforcement:lead_file": Rule(SQUAD, method="POST", args={"pk": "lead"}),
     "enforcement:lead_transfer": Rule(SQUAD, method="POST", args={"pk": "lead"}),
-    "enforcement:transfers": Rule(ALL),
+    "enforcement:transfers": Rule(ALL, note="others of the township see an empty list"),
     "enforcement:transfer_act": Rule(NOBODY, method="POST", args={"pk": "transfer", "name": "=accept"}),
-    "enforcement:case": Rule(ALL, args={"pk": "case"}, note="any staff of the township may read it"),
-    "enforcement:case_act": Rule(ALL, method="POST", args={"pk": "case", "name": "=evidence"}),
+    "enforcement:case": Rule(CASE_READERS, args={"pk": "case"}),
+    "enforcement:case_act": Rule(CASE_READERS, method="POST", args={"pk": "case", "name": "=evidence"}),
     "enforcement:inspections": Rule(ENFORCERS),
     "enforcement:inspection_new": Rule(SQUAD, method="POST"),
     "enforcement:inspection": Rule(ALL, args={"pk": "inspection"}),
@@ -286,11 +292,12 @@ OPERATIONS = {
     "POST /api/v1/catalogs/versions/{id}/draft/": Rule(only("editor")),
     "POST /api/v1/catalogs/versions/{id}/import_items/": Rule(ALL),
     "POST /api/v1/catalogs/versions/{id}/transition/": Rule(ALL),
-    # Approvals: reads by any staff of the township; writes check the role in the service (an empty body is
-    # refused with 400 before that check, hence ALL for many writes).
-    "GET /api/v1/approvals/applications/": Rule(ALL),
-    "GET /api/v1/approvals/applications/sync/": Rule(ALL),
-    "GET /api/v1/approvals/applications/{number}/": Rule(ALL),
+    # Approvals: reads by the window, the back office and the leader (others of the township get an empty
+    # list); writes check the role in the service (an empty body is refused with 400 before that check, hence
+    # ALL for many writes).
+    "GET /api/v1/approvals/applications/": Rule(ALL, note="others of the township get an empty list"),
+    "GET /api/v1/approvals/applications/sync/": Rule(ALL, note="as above"),
+    "GET /api/v1/approvals/applications/{number}/": Rule(APPLICATION_READERS),
     "POST /api/v1/approvals/applications/": Rule(ALL),
     "POST /api/v1/approvals/applications/{number}/accept/": Rule(only("clerk")),
     "POST /api/v1/approvals/applications/{number}/decide/": Rule(ALL),
@@ -310,47 +317,48 @@ OPERATIONS = {
     "GET /api/v1/divisions/": Rule(ALL),
     "GET /api/v1/divisions/{code}/": Rule(ALL),
     "POST /api/v1/divisions/": Rule(NOBODY),
-    # Enforcement: cases, leads and transfers of the township; published decisions are public (masked).
-    "GET /api/v1/enforcement/cases/": Rule(ALL),
-    "GET /api/v1/enforcement/cases/{id}/": Rule(ALL),
+    # Enforcement: cases, leads and transfers of the township for the squad, the legal reviewer and the leader
+    # (others of the township get empty lists); published decisions are public (masked).
+    "GET /api/v1/enforcement/cases/": Rule(ALL, note="others of the township get an empty list"),
+    "GET /api/v1/enforcement/cases/{id}/": Rule(CASE_READERS),
     "GET /api/v1/enforcement/decisions/": Rule(ALL, public=True),
     "GET /api/v1/enforcement/decisions/{id}/": Rule(ALL, public=True),
-    "GET /api/v1/enforcement/leads/": Rule(ALL),
-    "GET /api/v1/enforcement/leads/{id}/": Rule(ALL),
-    "GET /api/v1/enforcement/transfers/": Rule(ALL),
-    "GET /api/v1/enforcement/transfers/{id}/": Rule(ALL),
+    "GET /api/v1/enforcement/leads/": Rule(ALL, note="as above"),
+    "GET /api/v1/enforcement/leads/{id}/": Rule(CASE_READERS),
+    "GET /api/v1/enforcement/transfers/": Rule(ALL, note="as above"),
+    "GET /api/v1/enforcement/transfers/{id}/": Rule(CASE_READERS),
     "POST /api/v1/enforcement/cases/": Rule(ALL),
     "POST /api/v1/enforcement/cases/simplified/": Rule(ALL),
     "POST /api/v1/enforcement/cases/{id}/assign/": Rule(only("squad_leader")),
     "POST /api/v1/enforcement/cases/{id}/close/": Rule(only("squad_leader")),
-    "POST /api/v1/enforcement/cases/{id}/criminal-decide/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/criminal-handover/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/criminal/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/decide/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/defence/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/discussion/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/evidence/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/execute/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/extend/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/hearing-conclude/": Rule(ALL),
+    "POST /api/v1/enforcement/cases/{id}/criminal-decide/": Rule(CASE_READERS),
+    "POST /api/v1/enforcement/cases/{id}/criminal-handover/": Rule(CASE_READERS),
+    "POST /api/v1/enforcement/cases/{id}/criminal/": Rule(CASE_READERS),
+    "POST /api/v1/enforcement/cases/{id}/decide/": Rule(CASE_READERS),
+    "POST /api/v1/enforcement/cases/{id}/defence/": Rule(CASE_READERS),
+    "POST /api/v1/enforcement/cases/{id}/discussion/": Rule(CASE_READERS),
+    "POST /api/v1/enforcement/cases/{id}/evidence/": Rule(CASE_READERS),
+    "POST /api/v1/enforcement/cases/{id}/execute/": Rule(CASE_READERS),
+    "POST /api/v1/enforcement/cases/{id}/extend/": Rule(CASE_READERS),
+    "POST /api/v1/enforcement/cases/{id}/hearing-conclude/": Rule(CASE_READERS),
     "POST /api/v1/enforcement/cases/{id}/hearing-request/": Rule(only("officer", "squad_leader")),
-    "POST /api/v1/enforcement/cases/{id}/hearing-schedule/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/legal-review-decide/": Rule(ALL),
+    "POST /api/v1/enforcement/cases/{id}/hearing-schedule/": Rule(CASE_READERS),
+    "POST /api/v1/enforcement/cases/{id}/legal-review-decide/": Rule(CASE_READERS),
     "POST /api/v1/enforcement/cases/{id}/legal-review/": Rule(only("officer", "squad_leader")),
     "POST /api/v1/enforcement/cases/{id}/mark/": Rule(only("squad_leader")),
     "POST /api/v1/enforcement/cases/{id}/notice/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/publish/": Rule(ALL),
+    "POST /api/v1/enforcement/cases/{id}/publish/": Rule(CASE_READERS),
     "POST /api/v1/enforcement/cases/{id}/reassign/": Rule(ALL),
     "POST /api/v1/enforcement/cases/{id}/resume/": Rule(only("squad_leader")),
-    "POST /api/v1/enforcement/cases/{id}/serve/": Rule(ALL),
+    "POST /api/v1/enforcement/cases/{id}/serve/": Rule(CASE_READERS),
     "POST /api/v1/enforcement/cases/{id}/suspend/": Rule(ALL),
-    "POST /api/v1/enforcement/cases/{id}/withdraw/": Rule(ALL),
+    "POST /api/v1/enforcement/cases/{id}/withdraw/": Rule(CASE_READERS),
     "POST /api/v1/enforcement/leads/": Rule(ALL),
     "POST /api/v1/enforcement/leads/{id}/dismiss/": Rule(ALL),
     "POST /api/v1/enforcement/leads/{id}/hand-over/": Rule(ALL),
     "POST /api/v1/enforcement/transfers/": Rule(ALL),
     "POST /api/v1/enforcement/transfers/{id}/accept/": Rule(NOBODY),
-    "POST /api/v1/enforcement/transfers/{id}/coordinate/": Rule(ALL),
+    "POST /api/v1/enforcement/transfers/{id}/coordinate/": Rule(CASE_READERS),
     "POST /api/v1/enforcement/transfers/{id}/keep/": Rule(only("squad_leader")),
     "POST /api/v1/enforcement/transfers/{id}/refer/": Rule(only("squad_leader")),
     "POST /api/v1/enforcement/transfers/{id}/return/": Rule(NOBODY),
@@ -403,12 +411,12 @@ OPERATIONS = {
     "GET /api/v1/notifications/": Rule(ALL),
     "GET /api/v1/notifications/{id}/": Rule(only("clerk")),
     "POST /api/v1/notifications/read/": Rule(ALL),
-    # The kernel: reference data and the caller's own notifications (no scope needed).
+    # The kernel's directory: organisations and staff (names, phones); a token needs directory:read.
     "GET /api/v1/organisations/": Rule(ALL),
     "GET /api/v1/organisations/{id}/": Rule(ALL),
     # The kernel: reference data and the caller's own notifications (no scope needed).
     "GET /api/v1/ping/": Rule(ALL, public=True),
-    # The kernel: reference data and the caller's own notifications (no scope needed).
+    # The kernel's directory, as above.
     "GET /api/v1/staff/": Rule(ALL),
     "GET /api/v1/staff/{id}/": Rule(ALL),
 }
@@ -461,15 +469,14 @@ NATURAL_KEYS = {
     ("code", "grid"): "code",
     ("code", "home_township"): "code",
 }
-# Operations outside the four apps' scopes: the kernel's reference data and the caller's own things,
-# which any authenticated client may read whatever its scopes.
+# Operations outside every scope: the kernel's reference data and the caller's own things, which any
+# authenticated client may read whatever its scopes. (The directory, organisations and staff with their
+# phones, asks for `directory:read`.)
 UNSCOPED = (
     "/api/v1/ping/",
     "/api/v1/me/",
     "/api/v1/calendar/",
     "/api/v1/divisions/",
-    "/api/v1/organisations/",
-    "/api/v1/staff/",
     "/api/v1/notifications/",
 )
 
