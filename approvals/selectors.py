@@ -7,6 +7,7 @@ from collections import defaultdict
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
+from django.core.paginator import Page, Paginator
 from django.db.models import Avg, Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -151,24 +152,37 @@ def attach_clocks(applications: list[Application]) -> list[Application]:
     return applications
 
 
-def clerk_queue(user, *, day: datetime.date | None = None) -> list[Application]:
+# A queue shows one page at a time: the desk works from the top, and a page of hundreds of rows costs the
+# clerk half a second of rendering on every visit.
+QUEUE_PAGE_SIZE = 50
+
+
+def _queue_page(qs, page) -> Page:
+    """One page of a queue, its applications carrying their clocks: three queries (count, rows, clocks)
+    whatever the size. A page number out of range gives the last page, a bad one the first."""
+    page = Paginator(qs, QUEUE_PAGE_SIZE).get_page(page)
+    page.object_list = attach_clocks(list(page.object_list))
+    return page
+
+
+def clerk_queue(user, *, day: datetime.date | None = None, page=1) -> Page:
     """The front desk's work: everything received today plus everything still waiting at the desk
-    (to accept, to notice, to send on, to issue), with clock colours. Two queries whatever the size."""
+    (to accept, to notice, to send on, to issue), oldest first, with clock colours."""
     day = day or timezone.localdate()
     start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
     waiting = [Status.RECEIVED, Status.NOTICE_GIVEN, Status.ACCEPTED]
     qs = applications_for(user).filter(Q(status__in=waiting) | Q(received_at__gte=start)).order_by("received_at", "id")
-    return attach_clocks(list(qs[:500]))
+    return _queue_page(qs, page)
 
 
-def issuance_queue(user) -> list[Application]:
+def issuance_queue(user, *, page=1) -> Page:
     qs = applications_for(user).filter(status__in=[Status.APPROVED, Status.DENIED]).order_by("decided_at", "id")
-    return attach_clocks(list(qs[:500]))
+    return _queue_page(qs, page)
 
 
-def approver_queue(user) -> list[Application]:
+def approver_queue(user, *, page=1) -> Page:
     qs = applications_for(user).filter(status__in=[Status.IN_REVIEW, Status.SUSPENDED]).order_by("sent_at", "id")
-    return attach_clocks(list(qs[:500]))
+    return _queue_page(qs, page)
 
 
 def history(application: Application):

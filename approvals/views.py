@@ -49,14 +49,14 @@ def _township(request) -> Division:
 def workbench(request):
     _require_role(request.user, Role.WINDOW_CLERK)
     township = _township(request)
-    queue = selectors.clerk_queue(request.user)
+    queue = selectors.clerk_queue(request.user, page=request.GET.get("page"))
     return render(
         request,
         "approvals/workbench.html",
         {
             "township": township,
             "queue": queue,
-            "issuance": selectors.issuance_queue(request.user),
+            "issuance": selectors.issuance_queue(request.user, page=request.GET.get("issuance_page")),
             "items": selectors.search_items(township, request.GET.get("q", ""), limit=15),
             "q": request.GET.get("q", ""),
         },
@@ -124,7 +124,8 @@ def _add_errors(form, error: ValidationError) -> None:
 @login_required
 def approver_queue(request):
     _require_role(request.user, Role.APPROVER)
-    return render(request, "approvals/approver_queue.html", {"queue": selectors.approver_queue(request.user)})
+    queue = selectors.approver_queue(request.user, page=request.GET.get("page"))
+    return render(request, "approvals/approver_queue.html", {"queue": queue})
 
 
 @login_required

@@ -26,8 +26,23 @@ def test_workbench_queue_has_a_fixed_number_of_queries(client, home_township, it
     _many(home_township, item, clerk, 90)
     with CaptureQueriesContext(connection) as large:
         response = client.get(reverse("approvals:workbench"))
-    assert response.content.decode().count('data-clock="green"') == 100
+    page = response.content.decode()
+    # one page of the queue at a time, the badge counting all of it
+    assert page.count('data-clock="green"') == 50
+    assert '<span class="badge text-bg-secondary">100</span>' in page and "第 1 / 2 页" in page
     assert len(small) == len(large)
+
+
+def test_workbench_queue_pages_oldest_first_and_keeps_the_search(client, home_township, item, clerk):
+    login(client, clerk)
+    apps = _many(home_township, item, clerk, 55)
+    first = client.get(reverse("approvals:workbench")).content.decode()
+    second = client.get(reverse("approvals:workbench"), {"page": 2, "q": "食品"}).content.decode()
+    assert apps[0].number in first and apps[-1].number not in first
+    assert second.count('data-clock="green"') == 5 and apps[-1].number in second
+    assert "q=%E9%A3%9F%E5%93%81&amp;page=1" in second  # back to page 1 with the item search kept
+    # a page number out of range shows the last page rather than an error
+    assert apps[-1].number in client.get(reverse("approvals:workbench"), {"page": 99}).content.decode()
 
 
 def test_approver_queue_has_a_fixed_number_of_queries(client, home_township, item, clerk, approver):
