@@ -25,11 +25,6 @@ def duplicate_metres() -> int:
     return _setting("GRID_DUPLICATE_METRES", 150)
 
 
-def assessment_weights() -> dict:
-    """Weights of the monthly grid worker score (they need not sum to 1; the score is normalised)."""
-    return _setting("GRID_ASSESSMENT_WEIGHTS", {"reports": 0.3, "on_time": 0.4, "verification": 0.3})
-
-
 def township_share() -> float:
     """Least share of a stationed unit's score that the township's assessment carries (Rudong: 50%)."""
     return _setting("GRID_TOWNSHIP_ASSESSMENT_SHARE", 0.5)

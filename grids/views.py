@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from grids import forms, selectors, services
 from grids.models import Source
 from grids.states import EventStatus
+from ruian import assessment as kernel_assessment
 from ruian.staff import Role, has_role
 
 
@@ -239,6 +240,11 @@ def export_spreadsheet(request, kind):
     return response
 
 
+def _grid_worker_weights() -> list[tuple[str, int]]:
+    weights = kernel_assessment.weights_for("grid_worker")
+    return [(metric.label, weights[metric.key]) for metric in kernel_assessment.metrics_of("grid_worker")]
+
+
 @login_required
 @require_GET
 def assessment(request):
@@ -259,7 +265,8 @@ def assessment(request):
             "month": month,
             "workers": scoring.grid_workers(request.user, month),
             "units": scoring.stationed_units(request.user, month),
-            "weights": scoring.conf.assessment_weights(),
+            # the kernel's weights (county editors set them on /assessment/weights/), which the scores use
+            "weights": _grid_worker_weights(),
             "township_share": scoring.conf.township_share(),
         },
     )

@@ -20,7 +20,6 @@ def _finish(event, operator, unit_staff, grid_worker, unit):
 def test_worker_scores_count_reports_on_time_handling_and_verification(
     report, operator, unit, unit_staff, grid_worker, police, settings
 ):
-    settings.GRID_ASSESSMENT_WEIGHTS = {"reports": 1, "on_time": 1, "verification": 1}
     _finish(report(), operator, unit_staff, grid_worker, unit)
     report(description="另一件")
     (row,) = assessment.grid_workers(operator, timezone.localdate())
@@ -43,3 +42,5 @@ def test_assessment_page(client, operator, grid_worker):
     login(client, operator)
     page = client.get(reverse("grids:assessment"), {"month": "2026-11"}).content.decode()
     assert "冒永兵" in page and "2026-11" in page
+    # the weights shown are the ones the scores use: the kernel's, which county editors set
+    assert "事件上报 30%" in page and "网格事件按时处置 40%" in page and "核查 30%" in page
