@@ -152,6 +152,23 @@ def attach_clocks(applications: list[Application]) -> list[Application]:
     return applications
 
 
+def service_handovers(user, *, limit: int = 20) -> list:
+    """Service needs the grid handed over to the township's window (网格转办), still waiting for a clerk.
+    The grids app keeps the hand-over; receiving an application for it links the two both ways."""
+    from grids.selectors import handovers_for
+
+    return list(handovers_for(user, kind="service", status="pending")[:limit])
+
+
+def service_handover(user, pk):
+    """One waiting service hand-over of the user's township, or None."""
+    from grids.selectors import handovers_for
+
+    if not str(pk).isdigit():
+        return None
+    return handovers_for(user, kind="service", status="pending").filter(pk=pk).first()
+
+
 # A queue shows one page at a time: the desk works from the top, and a page of hundreds of rows costs the
 # clerk half a second of rendering on every visit.
 QUEUE_PAGE_SIZE = 50

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,6 +19,8 @@ from approvals import forms, selectors, services
 from approvals.models import Application, RatingFollowUp
 from approvals.states import TRANSITIONS, FollowUpStatus, PledgeStatus, Status
 from catalogs.models import PowerItem, ServiceItem
+from grids import selectors as grid_selectors
+from grids import services as grid_services
 from ruian.attachments import Attachment
 from ruian.divisions import Division, Level
 from ruian.staff import Role, has_role
@@ -45,6 +48,18 @@ def _township(request) -> Division:
     return township
 
 
+def _service_handover(request):
+    """The grid hand-over the clerk is receiving an application for (`?handover=`), or None; a hand-over
+    that is not waiting in the clerk's township is a 404, so nothing is received against it."""
+    pk = request.GET.get("handover") or request.POST.get("handover")
+    if not pk:
+        return None
+    handover = selectors.service_handover(request.user, pk)
+    if handover is None:
+        raise Http404
+    return handover
+
+
 @login_required
 def workbench(request):
     _require_role(request.user, Role.WINDOW_CLERK)
@@ -59,6 +74,8 @@ def workbench(request):
             "issuance": selectors.issuance_queue(request.user, page=request.GET.get("issuance_page")),
             "items": selectors.search_items(township, request.GET.get("q", ""), limit=15),
             "q": request.GET.get("q", ""),
+            "service_handovers": selectors.service_handovers(request.user),
+            "handover": _service_handover(request),
         },
     )
 
@@ -68,7 +85,8 @@ def item_search(request):
     _require_role(request.user, Role.WINDOW_CLERK)
     township = _township(request)
     items = selectors.search_items(township, request.GET.get("q", ""), limit=15)
-    return render(request, "approvals/_item_results.html", {"items": items})
+    context = {"items": items, "handover": _service_handover(request)}
+    return render(request, "approvals/_item_results.html", context)
 
 
 def _item_from(ref: str):
@@ -84,33 +102,44 @@ def receive(request, item_ref):
     _require_role(request.user, Role.WINDOW_CLERK)
     township = _township(request)
     item = _item_from(item_ref)
+    handover = _service_handover(request)
     pledge_allowed = services.is_pledge_item(item)
     form = forms.ReceiveForm(request.POST or None, request.FILES or None, item=item, pledge_allowed=pledge_allowed)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            app = services.receive_application(
-                scans=[data["scan"]] if data.get("scan") else (),
-                township=township,
-                item=item,
-                actor=request.user,
-                channel=data["channel"],
-                applicant_kind=data["applicant_kind"],
-                applicant_name=data["applicant_name"],
-                applicant_id_number=data["applicant_id_number"],
-                applicant_phone=data["applicant_phone"],
-                contact_name=data["contact_name"],
-                address=data["address"],
-                materials_provided=data["materials"],
-                pledge=data.get("pledge", False),
-                joint_handling=data.get("joint_handling", False),
-            )
+            with transaction.atomic():  # the application and its link to the grid event, or neither
+                app = _receive(request, township, item, data)
+                if handover is not None:
+                    grid_services.receive_handover(handover=handover, target=app, actor=request.user)
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("已收件,申请编号 %(number)s。") % {"number": app.number})
+            if handover is not None:
+                messages.info(request, _("已关联网格事件 %(event)s。") % {"event": handover.event.number})
             return redirect("approvals:detail", app.number)
-    return render(request, "approvals/receive.html", {"form": form, "item": item, "township": township})
+    context = {"form": form, "item": item, "township": township, "handover": handover}
+    return render(request, "approvals/receive.html", context)
+
+
+def _receive(request, township, item, data):
+    return services.receive_application(
+        scans=[data["scan"]] if data.get("scan") else (),
+        township=township,
+        item=item,
+        actor=request.user,
+        channel=data["channel"],
+        applicant_kind=data["applicant_kind"],
+        applicant_name=data["applicant_name"],
+        applicant_id_number=data["applicant_id_number"],
+        applicant_phone=data["applicant_phone"],
+        contact_name=data["contact_name"],
+        address=data["address"],
+        materials_provided=data["materials"],
+        pledge=data.get("pledge", False),
+        joint_handling=data.get("joint_handling", False),
+    )
 
 
 def _add_errors(form, error: ValidationError) -> None:
@@ -144,6 +173,7 @@ def detail(request, number):
     pledge = getattr(app, "pledge_record", None) if app.pledge else None
     context = {
         "app": app,
+        "grid_event": grid_selectors.event_handed_over_as(app),
         "history": selectors.labelled_history(app),
         "notices": app.notices.all(),
         "suspensions": app.suspensions.all(),

@@ -19,6 +19,13 @@ def registered(report, operator):
     return services.register_event(event=event, actor=operator)
 
 
+@pytest.fixture
+def no_enforcement_receiver(monkeypatch):
+    """As when the receiving app is not there or its receiver failed: the hand-over waits, to be received by
+    hand (the enforcement app's receiver is put back after the test)."""
+    monkeypatch.delitem(services._handover_receivers, "enforcement", raising=False)
+
+
 def _lead(squad_leader, event):
     from enforcement.models import LeadSource
     from enforcement.services import lead_create
@@ -34,7 +41,7 @@ def _lead(squad_leader, event):
 
 
 def test_a_receiver_turns_the_violation_into_a_lead_linked_both_ways(
-    registered, operator, home_squad, squad_leader, django_capture_on_commit_callbacks
+    registered, operator, home_squad, squad_leader, django_capture_on_commit_callbacks, monkeypatch
 ):
     created = []
 
@@ -45,12 +52,10 @@ def test_a_receiver_turns_the_violation_into_a_lead_linked_both_ways(
         created.append(lead)
         return "enforcement", "lead", lead.pk
 
-    services.register_handover_receiver("enforcement")(receive)
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            services.hand_over_event(event=registered, actor=operator, kind="enforcement", note="违法搭建")
-    finally:
-        services._handover_receivers.pop("enforcement")
+    # In place of the enforcement app's own receiver for this test; monkeypatch puts that one back.
+    monkeypatch.setitem(services._handover_receivers, "enforcement", receive)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.hand_over_event(event=registered, actor=operator, kind="enforcement", note="违法搭建")
     lead = created[0]
     handover = EventHandover.objects.get(event=registered)
     assert handover.status == "received" and (handover.target_app, handover.target_model) == ("enforcement", "lead")
@@ -64,7 +69,7 @@ def test_a_receiver_turns_the_violation_into_a_lead_linked_both_ways(
 
 
 def test_a_pending_handover_received_by_hand_over_the_api(
-    api, registered, operator, home_squad, squad_leader, django_capture_on_commit_callbacks
+    api, registered, operator, home_squad, squad_leader, django_capture_on_commit_callbacks, no_enforcement_receiver
 ):
     with django_capture_on_commit_callbacks(execute=True):
         services.hand_over_event(event=registered, actor=operator, kind="enforcement")
@@ -94,7 +99,7 @@ def test_a_pending_handover_received_by_hand_over_the_api(
 
 
 def test_receipt_refuses_a_wrong_target_a_missing_one_and_the_wrong_role(
-    api, registered, operator, squad_leader, clerk, django_capture_on_commit_callbacks
+    api, registered, operator, squad_leader, clerk, django_capture_on_commit_callbacks, no_enforcement_receiver
 ):
     with django_capture_on_commit_callbacks(execute=True):
         handover = services.hand_over_event(event=registered, actor=operator, kind="enforcement")
