@@ -78,7 +78,7 @@ from ruian import clocks
 from ruian.attachments import attach_file
 from ruian.audit import log_action
 from ruian.clocks import Unit
-from ruian.notifications import notify
+from ruian.notifications import notify, notify_many
 from ruian.organisations import Organisation, OrgKind
 from ruian.permissions import in_scope
 from ruian.staff import Role, StaffProfile, has_role, set_staff_organisation
@@ -1838,19 +1838,22 @@ def certificate_expiry_notify(today=None) -> int:
     has a new date and gets its own notice when it nears expiry in turn.
     """
     today = today or _today()
-    sent = 0
+    leaders: dict[int, list[int]] = {}  # township id -> its squad leaders' ids, read once per township
+    notices = []
     for profile in selectors.certificates_expiring(None, today=today):
-        key = f"enf-cert-{profile.user_id}-{profile.certificate_valid_until}"
         title = _("执法证 %(n)s 将于 %(d)s 到期,请参加资格考试换证。") % {
             "n": profile.certificate_number,
             "d": profile.certificate_valid_until,
         }
-        recipients = [profile.user]
+        recipients = {profile.user_id}
         township = profile.organisation.scope_division if profile.organisation else None
         if township is not None:
-            recipients += squad_leaders_of(township)
-        sent += notify(list({u.pk: u for u in recipients}.values()), title=title[:200], key=key)
-    return sent
+            if township.pk not in leaders:
+                leaders[township.pk] = [user.pk for user in squad_leaders_of(township)]
+            recipients.update(leaders[township.pk])
+        key = f"enf-cert-{profile.user_id}-{profile.certificate_valid_until}"
+        notices.append((sorted(recipients), title, "", "", key))
+    return notify_many(notices)
 
 
 # --- joint enforcement meetings (联席会议, 会商) ------------------------------------------------------------

@@ -1,8 +1,7 @@
 """Periodic work of the enforcement app. Each task is idempotent, keeps its state in PostgreSQL and calls services.
 
-`enforcement.tasks.daily` is added to the beat schedule by EnforcementConfig.ready (without replacing any entry
-the project settings name). The deadline clocks themselves (filing, decision, meeting tasks ...) are swept by
-the kernel's `ruian.tasks.sweep_deadlines`.
+`enforcement.tasks.daily` runs once a day (`CELERY_BEAT_SCHEDULE` in ruian/settings.py). The deadline clocks
+themselves (filing, decision, meeting tasks ...) are swept by the kernel's `ruian.tasks.sweep_deadlines`.
 """
 
 from celery import shared_task
