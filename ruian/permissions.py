@@ -6,12 +6,30 @@ covers everything under it. Selectors call `scope_filter` so that a clerk of one
 another township's data, in pages and in the API alike.
 """
 
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 from django.db.models import Q, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
 from ruian.divisions import Division
 
 PERMISSION = "ruian.work_in_division"
+
+# The grants of the permission, to the user and to the user's groups, in one statement. What
+# guardian's get_objects_for_user(user, PERMISSION, klass=Division, accept_global_perms=False) answers,
+# read on every request of a scoped page, without the three lookups guardian makes to build its query.
+_SCOPE_SQL = """
+SELECT DISTINCT d.code, d.level FROM ruian_division d
+WHERE d.id IN (
+    SELECT u.object_pk::bigint FROM guardian_userobjectpermission u
+    JOIN auth_permission p ON p.id = u.permission_id
+    WHERE u.user_id = %(user)s AND p.content_type_id = %(ct)s AND p.codename = %(codename)s
+    UNION ALL
+    SELECT g.object_pk::bigint FROM guardian_groupobjectpermission g
+    JOIN auth_permission p ON p.id = g.permission_id
+    JOIN auth_user_groups ug ON ug.group_id = g.group_id
+    WHERE ug.user_id = %(user)s AND p.content_type_id = %(ct)s AND p.codename = %(codename)s
+)
+"""
 
 
 def scope_prefixes(user) -> list[str] | None:
@@ -22,10 +40,19 @@ def scope_prefixes(user) -> list[str] | None:
         return None
     cached = getattr(user, "_ruian_scope", None)
     if cached is None:
-        divisions = get_objects_for_user(user, PERMISSION, klass=Division, accept_global_perms=False)
-        cached = sorted({division.prefix for division in divisions})
+        cached = sorted({Division(code=code, level=level).prefix for code, level in _granted_divisions(user)})
         user._ruian_scope = cached
     return cached
+
+
+def _granted_divisions(user) -> list[tuple[str, str]]:
+    content_type = ContentType.objects.get_for_model(Division)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _SCOPE_SQL,
+            {"user": user.pk, "ct": content_type.pk, "codename": PERMISSION.split(".", 1)[1]},
+        )
+        return cursor.fetchall()
 
 
 def scope_q(user, field: str) -> Q:

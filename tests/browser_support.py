@@ -100,7 +100,7 @@ def log_in(page, portal, username, password=f.PASSWORD):
 def page_as(browser, portal, user, viewport=DESKTOP):
     """A page already logged in as `user` (a session cookie, no login form): for tests about other pages."""
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="ruian.backends.ModelBackend")
     page = new_page(browser, viewport)
     cookie = client.cookies[django_settings.SESSION_COOKIE_NAME].value
     page.context.add_cookies([{"name": django_settings.SESSION_COOKIE_NAME, "value": cookie, "url": portal}])

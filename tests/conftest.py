@@ -133,5 +133,5 @@ def token_api(api_token):
 
 
 def login(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="ruian.backends.ModelBackend")
     return client

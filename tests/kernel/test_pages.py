@@ -28,7 +28,7 @@ def _plain_static_storage(settings):
 
 
 def logged_in(client, user):
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="ruian.backends.ModelBackend")
     return client
 
 

@@ -51,7 +51,7 @@ def _log_in_everyone(world):
     world.sessions = {}
     for name, user in world.users.items():
         client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="ruian.backends.ModelBackend")
         world.sessions[name] = client.cookies[settings.SESSION_COOKIE_NAME].value
 
 

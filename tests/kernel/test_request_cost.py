@@ -1,0 +1,68 @@
+"""What every signed-in request costs before the page's own work: the session from Redis, the user with
+staff profile, organisation, roles and unread badge in one query, the data scope in one more."""
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from ruian import notifications
+from ruian.permissions import scope_prefixes
+from tests.conftest import login
+
+
+@pytest.fixture
+def redis_cache(settings):
+    # The real session cache (the suite may run with a local-memory cache elsewhere).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}
+    }
+    yield
+    cache.clear()
+
+
+def _statements(client, path):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200
+    return [query["sql"] for query in captured.captured_queries]
+
+
+def test_a_signed_in_page_reads_session_user_roles_and_badge_in_one_query(client, clerk, redis_cache):
+    notifications.notify([clerk], title="待办", body="一件待办")
+    login(client, clerk)
+    client.get("/dashboard/")  # the first read puts the session in the cache
+    statements = _statements(client, "/dashboard/")
+    assert not any("django_session" in sql for sql in statements), "the session comes from Redis"
+    user_loads = [sql for sql in statements if 'FROM "auth_user"' in sql]
+    assert len(user_loads) == 1
+    # The header shows the organisation, the roles and the unread count, none of them queried again.
+    assert not any(sql.startswith('SELECT "ruian_staffprofile"') for sql in statements)
+    assert not any('FROM "auth_group"' in sql and "auth_user" not in sql for sql in statements)
+    page = client.get("/dashboard/").content.decode()
+    assert "1 条未读" in page or 'data-testid="unread-count">1<' in page
+
+
+def test_the_api_reads_token_user_and_roles_in_one_query(token_api, api_client_user):
+    token_api.get("/api/v1/me/")
+    statements = _statements(token_api, "/api/v1/me/")
+    assert len(statements) == 1
+    body = token_api.get("/api/v1/me/").json()
+    assert body["roles"] == ["api_client"]
+
+
+def test_signing_out_ends_the_session_in_the_cache_too(client, clerk, redis_cache):
+    login(client, clerk)
+    assert client.get("/dashboard/").status_code == 200
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.post("/accounts/logout/")
+    client.cookies[settings.SESSION_COOKIE_NAME] = cookie  # replaying the old cookie
+    response = client.get("/dashboard/")
+    assert response.status_code == 302 and "/login" in response["Location"]
+
+
+def test_data_scope_is_one_statement_and_follows_the_organisation(clerk, home_township):
+    with CaptureQueriesContext(connection) as captured:
+        assert scope_prefixes(clerk) == [home_township.prefix]
+    assert len(captured) == 1
