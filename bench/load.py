@@ -174,27 +174,20 @@ def run_wrk(url: str, request: dict, headers: dict, duration: int, connections: 
     }
 
 
-def count_queries(request: dict, user, token: str) -> int:
-    """SQL statements one request costs, measured in-process with Django's test client.
-
-    The request is made twice and the second one counted: per-process caches (content types, the
-    calendar) are not per-request costs. A write gets a fresh Idempotency-Key each time, and may name
-    two different targets in `count_paths` (accepting the same application twice is refused).
-    """
+def request_caller(request: dict, user, token: str):
+    """A function making the request in-process with Django's test client, as `user` or the token, and
+    the two paths `count_queries` calls (a write gets a fresh Idempotency-Key each time)."""
     import uuid
 
-    from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     client = Client(raise_request_exception=False)
     headers = {}
     if request.get("auth") == "token":
         headers["HTTP_AUTHORIZATION"] = f"Token {token}"
     elif request.get("auth") == "session" or request.get("user") is not None:
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        client.force_login(user, backend="ruian.backends.ModelBackend")
     method = request.get("method", "GET").lower()
-    paths = request.get("count_paths") or [request["path"], request["path"]]
 
     def call(path):
         if method == "get":
@@ -207,6 +200,20 @@ def count_queries(request: dict, user, token: str) -> int:
             **headers,
         )
 
+    return call, request.get("count_paths") or [request["path"], request["path"]]
+
+
+def count_queries(request: dict, user, token: str) -> int:
+    """SQL statements one request costs, measured in-process with Django's test client.
+
+    The request is made twice and the second one counted: per-process caches (content types, the
+    calendar) are not per-request costs. A write gets a fresh Idempotency-Key each time, and may name
+    two different targets in `count_paths` (accepting the same application twice is refused).
+    """
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    call, paths = request_caller(request, user, token)
     call(paths[0])
     with CaptureQueriesContext(connection) as queries:
         response = call(paths[1])
