@@ -402,6 +402,7 @@ def requests(ctx) -> list[dict]:
             "method": "POST",
             "auth": "token",
             "body": json.dumps(body, ensure_ascii=False),
+            "profile_paths": ["/api/v1/grids/events/"],  # bench.profile times it too (a new event each time)
             "lua": _lua(
                 "nil",
                 f'\'{{"category": "{CATEGORIES[0][0]}", "lng": {report_lng}, "lat": {report_lat}, '
@@ -418,6 +419,12 @@ def requests(ctx) -> list[dict]:
             "method": "POST",
             "auth": "session",
             "user": operator,
+            "body": f"unit={unit}&note=bench",
+            "content_type": "application/x-www-form-urlencoded",
+            "count_paths": [
+                f"/grids/events/{first_pool + pool - 1}/dispatch/",
+                f"/grids/events/{first_pool + pool - 2}/dispatch/",
+            ],
             "lua": _lua(
                 f"'/grids/events/' .. ({first_pool} + math.fmod(k, {pool})) .. '/dispatch/'",
                 f"'unit={unit}&note=bench'",

@@ -8,6 +8,8 @@ A request type is a dict:
     auth      "token" (the bench REST client) | "session" (a window clerk's browser session) | None
     method    GET (default) or POST
     lua       optional wrk Lua defining `request = function() ... end` for writes that need fresh bodies
+    body, content_type    what an in-process call posts (JSON unless a form's content type is given)
+    count_paths, profile_paths    targets of the in-process calls (a write may need a fresh one each time)
 """
 
 import json
@@ -195,7 +197,7 @@ def request_caller(request: dict, user, token: str):
         return getattr(client, method)(
             path,
             data=request.get("body", ""),
-            content_type="application/json",
+            content_type=request.get("content_type", "application/json"),
             HTTP_IDEMPOTENCY_KEY=uuid.uuid4().hex,
             **headers,
         )

@@ -322,6 +322,8 @@ class Event(models.Model):
         indexes = [
             models.Index(fields=["status", "grid"]),
             models.Index(fields=["updated_at", "id"]),
+            # The command centre's counts by state over a township's villages (an index-only scan).
+            models.Index(fields=["division", "status"], name="event_division_status"),
             # Possible duplicates: open events of one category in a small box around the point.
             models.Index(fields=["category", "lat", "lng"], name="event_nearby"),
         ]

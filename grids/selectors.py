@@ -1,5 +1,7 @@
 """Reads in the grids app: data scope applied, related rows fetched in a fixed number of queries."""
 
+import json
+
 from django.db import connection
 from django.db.models import Count, Prefetch, Q
 
@@ -13,34 +15,88 @@ BOX = "box(point(min_lng, min_lat), point(max_lng, max_lat))"
 METRES_PER_DEGREE = 111_320
 
 
-def grid_for_point(lng: float, lat: float) -> Grid | None:
-    """The active grid whose boundary holds the point; a dedicated grid wins over the comprehensive one
-    around it. Candidates come from the bounding-box index, the exact test from shapely."""
-    import json
+def _located_sql(with_workers: bool) -> str:
+    """The point lookup's one statement: the candidate grids of the bounding-box index, each whole with its
+    village and township (and, `with_workers`, its active workers' public fields as JSON)."""
+    from ruian.divisions import Division
 
+    division = Division._meta.db_table
+    columns = [f"g.{f.column}" for f in Grid._meta.concrete_fields]
+    columns += [f"d.{f.column}" for f in Division._meta.concrete_fields]
+    columns += [f"p.{f.column}" for f in Division._meta.concrete_fields]
+    if with_workers:
+        # Ordered as the prefetch of `grids_for` reads them.
+        columns.append(
+            "(SELECT json_agg(json_build_object('id', w.id, 'name', w.name, 'phone', w.phone, "
+            f"'employment', w.employment) ORDER BY w.name, w.id) FROM {GridWorker._meta.db_table} w "
+            "WHERE w.grid_id = g.id AND w.is_active)"
+        )
+    return (
+        f"SELECT {', '.join(columns)} FROM {Grid._meta.db_table} g "
+        f"JOIN {division} d ON d.id = g.division_id LEFT JOIN {division} p ON p.id = d.parent_id "
+        f"WHERE g.is_active AND {BOX} @> box(point(%s, %s), point(%s, %s))"
+    )
+
+
+def _from_row(row, with_workers: bool, boundary) -> Grid:
+    """The grid of one row of `_located_sql`, its village, township (and workers) in the ORM's caches."""
+    from ruian.divisions import Division
+
+    grid_names = [f.attname for f in Grid._meta.concrete_fields]
+    division_names = [f.attname for f in Division._meta.concrete_fields]
+    n, m = len(grid_names), len(division_names)
+    values = list(row[:n])
+    values[grid_names.index("boundary")] = boundary
+    grid = Grid.from_db(connection.alias, grid_names, values)
+    village = Division.from_db(connection.alias, division_names, row[n : n + m])
+    township = Division.from_db(connection.alias, division_names, row[n + m : n + 2 * m]) if row[n + m] else None
+    village._state.fields_cache["parent"] = township
+    grid._state.fields_cache["division"] = village
+    if with_workers:
+        workers = row[n + 2 * m]
+        workers = json.loads(workers) if isinstance(workers, str) else workers or []
+        names = ["id", "name", "phone", "employment"]
+        found = []
+        for worker in workers:
+            instance = GridWorker.from_db(connection.alias, names, [worker[name] for name in names])
+            instance.grid_id = grid.pk
+            instance._state.fields_cache["grid"] = grid
+            found.append(instance)
+        # What prefetch_related("workers") leaves behind: `grid.workers.all()` answers from it.
+        cached = grid.workers.get_queryset()
+        cached._result_cache, cached._prefetch_done = found, True
+        grid._prefetched_objects_cache = {"workers": cached}
+    return grid
+
+
+def grid_for_point(lng: float, lat: float, *, with_workers: bool = False) -> Grid | None:
+    """The active grid whose boundary holds the point; a dedicated grid wins over the comprehensive one
+    around it. Candidates come from the bounding-box index, the exact test from shapely. The grid comes
+    with its village and township loaded, and with `with_workers` its active workers (as `public_grids`
+    prefetches them: id, name, phone, employment), all in one statement."""
     from shapely.geometry import Point, shape
 
     point = Point(lng, lat)
     if connection.vendor == "postgresql":
         # One plain statement on the GiST index of migration 0002 (the expression must match it exactly;
         # `box @> point` is not a GiST box operator, a zero-size box at the point is). Plain SQL because the
-        # ORM's compilation cost more than the index scan itself; the winner is then read with its village.
+        # ORM's compilation cost more than the index scan itself; the winner is built from its row.
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, kind, boundary, (max_lng - min_lng) * (max_lat - min_lat), code "
-                f"FROM {Grid._meta.db_table} WHERE is_active AND {BOX} @> box(point(%s, %s), point(%s, %s))",
-                [lng, lat, lng, lat],
-            )
+            cursor.execute(_located_sql(with_workers), [lng, lat, lng, lat])
             rows = cursor.fetchall()
-        found = [
-            (kind != "dedicated", area, code, pk)
-            for pk, kind, boundary, area, code in rows
-            if shape(json.loads(boundary) if isinstance(boundary, str) else boundary).covers(point)
-        ]
+        at = {f.attname: i for i, f in enumerate(Grid._meta.concrete_fields)}
+        found = []
+        for row in rows:
+            boundary = row[at["boundary"]]
+            boundary = json.loads(boundary) if isinstance(boundary, str) else boundary
+            if shape(boundary).covers(point):
+                area = (row[at["max_lng"]] - row[at["min_lng"]]) * (row[at["max_lat"]] - row[at["min_lat"]])
+                found.append(((row[at["kind"]] != "dedicated", area, row[at["code"]]), row, boundary))
         if not found:
             return None
         # Dedicated grids (schools, parks, enterprises) lie inside comprehensive ones: the smaller, specific one.
-        return Grid.objects.select_related("division__parent").get(pk=min(found)[3])
+        _key, row, boundary = min(found, key=lambda item: item[0])
+        return _from_row(row, with_workers, boundary)
     candidates = Grid.objects.filter(
         is_active=True, min_lng__lte=lng, max_lng__gte=lng, min_lat__lte=lat, max_lat__gte=lat
     ).select_related("division__parent")
@@ -48,6 +104,8 @@ def grid_for_point(lng: float, lat: float) -> Grid | None:
     if not found:
         return None
     found.sort(key=lambda g: (g.kind != "dedicated", (g.max_lng - g.min_lng) * (g.max_lat - g.min_lat), g.code))
+    if with_workers:
+        return public_grids().get(pk=found[0].pk)
     return found[0]
 
 
@@ -120,45 +178,143 @@ def event_timeline(event):
     return AuditEntry.objects.for_object(event).select_related("actor").order_by("created_at", "id")
 
 
-def clocks_by_event(events) -> dict:
-    """The open clock of each event ({event id: Deadline}) in one query."""
+def _grid_code_in_scope(user) -> Q:
+    """The scope again, on the grid's code: a grid's code extends its village's code and an event's grid is in
+    the event's village, so this selects no fewer events than the scope on the event's division. It lets
+    PostgreSQL read a page in grid-code order from the scope's own range of the code index, instead of from
+    the first grid of the province onwards."""
+    from ruian.permissions import scope_prefixes
+
+    prefixes = scope_prefixes(user)
+    if not prefixes:
+        return Q()
+    codes = Q()
+    for prefix in prefixes:
+        codes |= Q(code__startswith=prefix)
+    return Q(grid__in=Grid.objects.filter(codes).values("pk"))
+
+
+COMMAND_CENTRE_PAGE = 50  # rows of each list of the command-centre page
+
+
+def _clock_badge(clock, now) -> dict | None:
+    """The clock badge of a command-centre row (colour, label, due moment), worked out once per row in Python."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    if clock is None:
+        return None
+    colour = clock.colour(now)
+    css, label = {
+        "red": ("text-bg-danger", _("超期")),
+        "yellow": ("text-bg-warning", _("临近")),
+        "grey": ("text-bg-secondary", _("暂停")),
+    }.get(colour, ("text-bg-success", _("正常")))
+    due = timezone.localtime(clock.due_at).strftime("%m-%d %H:%M") if clock.due_at else ""
+    return {"colour": colour, "css": css, "label": label, "due": due}
+
+
+def command_centre(user, *, page=None, per_page: int = COMMAND_CENTRE_PAGE) -> dict:
+    """Everything the command-centre page shows, in a fixed number of queries whatever the backlog.
+
+    The open events come a page at a time (`page`, `per_page` rows, by grid); the counts by state are over
+    all of them (and give the pager its total, so no COUNT of its own). The waiting whistle calls are the
+    oldest `per_page` with the number of all of them; the escalations the latest `per_page`. Rows are plain
+    dicts with what the page prints, labels and links included.
+    """
     from django.contrib.contenttypes.models import ContentType
+    from django.core.paginator import Paginator
+    from django.db.models import Window
+    from django.db.models.expressions import RawSQL
+    from django.urls import reverse
+    from django.utils import timezone
 
+    from grids.models import EscalationReason
+    from grids.states import EventStatus
     from ruian.clocks import ClockStatus, Deadline
+    from ruian.divisions import Division, Level
+    from ruian.organisations import Organisation
 
-    ids = [e.pk for e in events]
-    if not ids:
-        return {}
-    rows = Deadline.objects.filter(
-        content_type=ContentType.objects.get_for_model(Event),
-        object_id__in=ids,
-        kind__in=["grids.dispatch", "grids.handle"],
-    ).exclude(status=ClockStatus.STOPPED)
-    return {row.object_id: row for row in rows}
-
-
-def command_centre(user, *, limit: int = 200) -> dict:
-    """Everything the command-centre page shows, in a fixed number of queries."""
-    events = list(events_for(user).filter(status__in=OPEN_STATUSES).order_by("grid__code", "status", "id")[:limit])
-    deadlines = clocks_by_event(events)
-    for event in events:
-        clock = deadlines.get(event.pk)
-        event.clock_colour = clock.colour() if clock else ""
-        event.clock_due = clock.due_at if clock else None
+    now = timezone.now()
+    link = reverse("grids:event_detail", args=[0])[: -len("0/")]  # + "<id>/": one reverse for every row
+    by_state = dict(
+        Event.objects.filter(scope_q(user, "division"), status__in=OPEN_STATUSES)
+        .values_list("status")
+        .annotate(n=Count("*"))  # not of a column: an index-only scan of (division, status) answers it
+        .order_by()
+    )
+    # The grid is joined (the page is in its order); the other names are scalar subqueries of the event's row:
+    # PostgreSQL plans a six-table join for longer than it runs it.
+    event_table = Event._meta.db_table
+    event_type = ContentType.objects.get_for_model(Event).pk
+    open_clock = (
+        f"FROM {Deadline._meta.db_table} k WHERE k.content_type_id = %s AND k.object_id = {event_table}.id "
+        f"AND k.kind IN ('grids.dispatch', 'grids.handle') AND k.status <> '{ClockStatus.STOPPED}' "
+        "ORDER BY k.id DESC LIMIT 1"
+    )
+    open_events = (
+        Event.objects.filter(scope_q(user, "division"), status__in=OPEN_STATUSES)
+        .filter(_grid_code_in_scope(user))
+        .order_by("grid__code", "status", "id")
+        .values(
+            "id",
+            "number",
+            "status",
+            "grid__name",
+            category_name=RawSQL(
+                f"SELECT c.name FROM {EventCategory._meta.db_table} c WHERE c.id = {event_table}.category_id", []
+            ),
+            level=RawSQL(
+                f"SELECT d.level FROM {Division._meta.db_table} d WHERE d.id = {event_table}.handling_division_id", []
+            ),
+            unit_name=RawSQL(
+                f"SELECT o.name FROM {Organisation._meta.db_table} o WHERE o.id = {event_table}.unit_id", []
+            ),
+            # The open dispatch or handling clock: its status and (yellow, due) moments, for Deadline.colour.
+            clock_status=RawSQL(f"SELECT k.status {open_clock}", [event_type]),
+            clock_times=RawSQL(f"SELECT ARRAY[k.yellow_at, k.due_at] {open_clock}", [event_type]),
+        )
+    )
+    paginator = Paginator(open_events, per_page)
+    paginator.count = sum(by_state.values())  # the counts above are over the same rows
+    events_page = paginator.get_page(page)
+    events = list(events_page.object_list)
+    for row in events:
+        row["url"] = f"{link}{row['id']}/"
+        row["status_label"] = EventStatus(row["status"]).label
+        row["level_label"] = Level(row["level"]).label if row["level"] else ""
+        status, times = row.pop("clock_status"), row.pop("clock_times")
+        clock = Deadline(status=status, yellow_at=times[0], due_at=times[1]) if status else None
+        row["clock"] = _clock_badge(clock, now)
+    events_page.object_list = events
     waiting = list(
         WhistleCall.objects.filter(scope_q(user, "whistle__event__division"), status=WhistleCallStatus.WAITING)
-        .select_related("organisation", "whistle__event")
-        .order_by("whistle__created_at", "pk")[:limit]
+        .order_by("whistle__created_at", "pk")
+        .annotate(total=Window(Count("id")))  # all waiting calls, before the LIMIT
+        .values("organisation__name", "whistle__event_id", "whistle__event__number", "total")[:per_page]
     )
+    for row in waiting:
+        row["url"] = f"{link}{row['whistle__event_id']}/"
     escalations = list(
         Escalation.objects.filter(scope_q(user, "event__division"))
-        .select_related("event", "from_division", "to_division")
-        .order_by("-created_at", "-id")[:50]
+        .order_by("-created_at", "-id")
+        .values("event_id", "event__number", "from_division__name", "to_division__name", "reason", "created_at")[
+            :per_page
+        ]
     )
-    by_state = dict(
-        events_for(user).filter(status__in=OPEN_STATUSES).values_list("status").annotate(n=Count("id")).order_by()
-    )
-    return {"events": events, "waiting_calls": waiting, "escalations": escalations, "by_state": by_state}
+    for row in escalations:
+        row["url"] = f"{link}{row['event_id']}/"
+        row["reason_label"] = EscalationReason(row["reason"]).label
+        row["when"] = timezone.localtime(row["created_at"]).strftime("%m-%d %H:%M")
+    return {
+        "events": events,
+        "events_page": events_page,
+        "open_total": paginator.count,
+        "waiting_calls": waiting,
+        "waiting_total": waiting[0]["total"] if waiting else 0,
+        "escalations": escalations,
+        "by_state": by_state,
+    }
 
 
 def map_features(user) -> dict:

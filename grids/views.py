@@ -71,7 +71,7 @@ def report(request):
 @require_GET
 def command_centre(request):
     _require(request.user, Role.OPERATOR)
-    context = selectors.command_centre(request.user)
+    context = selectors.command_centre(request.user, page=request.GET.get("page"))
     context["states"] = [
         (status, context["by_state"].get(status, 0)) for status in EventStatus if status in context["by_state"]
     ]
@@ -147,7 +147,10 @@ ACTIONS = {
 @login_required
 @require_POST
 def event_action(request, pk, action):
-    event = get_object_or_404(selectors.events_for(request.user), pk=pk)
+    # The levels above the handling one come with the event: the dispatch and whistle forms list their units.
+    event = get_object_or_404(
+        selectors.events_for(request.user).select_related("handling_division__parent__parent__parent"), pk=pk
+    )
     if action not in ACTIONS:
         raise PermissionDenied(_("未知的操作。"))
     form_class, call = ACTIONS[action]

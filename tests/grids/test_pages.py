@@ -116,6 +116,23 @@ def test_command_centre_costs_a_fixed_number_of_queries(client, operator, bulk):
     assert Event.objects.count() == 100
 
 
+def test_command_centre_pages_the_open_events_and_counts_them_all(client, operator, bulk):
+    import re
+
+    bulk(60)
+    login(client, operator)
+    first = client.get(reverse("grids:command_centre")).content.decode()
+    second = client.get(reverse("grids:command_centre"), {"page": 2}).content.decode()
+    numbers = [re.findall(r'data-event="([^"]+)"', page) for page in (first, second)]
+    assert [len(found) for found in numbers] == [50, 10]
+    assert set(numbers[0]) | set(numbers[1]) == set(Event.objects.values_list("number", flat=True))
+    assert 'id="open-total">60<' in first
+    # the counts by state are over every open event, not the page
+    assert 'data-state="registered">已立案 30<' in first and 'data-state="dispatched">已派遣 30<' in first
+    assert 'id="waiting-total">60<' in first and first.count("list-group-item d-flex") == 50
+    assert "page=2" in first
+
+
 def test_public_grids_show_workers_without_login(client, grid, grid_worker):
     page = client.get(reverse("grids:public_grids")).content.decode()
     assert grid.code in page and "冒永兵" in page and "13800000009" in page
