@@ -97,34 +97,106 @@ def powers_of_township(township, on: datetime.date):
     )
 
 
+# Versions seen published or superseded in this process, by id. That stays true for good: a published
+# version can only become superseded, neither is ever a draft again, and no version is deleted; their kind,
+# county and publication time never change either.
+_SEEN_PUBLIC: dict = {}
+_SEEN_PUBLIC_MAX = 10000
+
+
+def remember_public(version: CatalogVersion) -> None:
+    """Note that `version` is public, if it is (see seen_public)."""
+    if version.status in PUBLIC_STATUSES and len(_SEEN_PUBLIC) < _SEEN_PUBLIC_MAX:
+        _SEEN_PUBLIC[version.pk] = (version.kind, version.county_id, version.status, version.published_at)
+
+
+def seen_public(pk: int) -> CatalogVersion | None:
+    """A stand-in for version `pk` when it was seen public before (remember_public), without a query: its id,
+    kind, county id and publication time, which never change. Its status is public but may since have
+    gone from published to superseded, and the rest (title, dates) is not there: use it for what a public
+    version's items and figures are, not to show the version."""
+    seen = _SEEN_PUBLIC.get(pk)
+    if seen is None:
+        return None
+    kind, county_id, status, published_at = seen
+    return CatalogVersion(pk=pk, kind=kind, county_id=county_id, status=status, published_at=published_at)
+
+
+# Figures of published and superseded versions, kept in the process: their items never change (items are
+# edited in drafts only, and a published version is never a draft again), so what was counted once stays
+# true. The key holds the publication time as well as the id: a version published (again) is counted anew.
+_PUBLIC_FIGURES: dict = {}
+_PUBLIC_FIGURES_MAX = 1000
+
+
+def count_figures(version: CatalogVersion) -> dict:
+    """version_figures, counted now (one query)."""
+    if version.kind == CatalogKind.POWER:
+        per_category = (
+            PowerItem.objects.filter(version=version)
+            .order_by()
+            .values_list("category")
+            .annotate(top=Count("id", filter=Q(parent__isnull=True)), n=Count("id"))
+        )
+        categories = {}
+        items = 0
+        for category, top, n in per_category:
+            items += n
+            if top:
+                categories[category] = top
+        return {"items": items, "categories": categories}
+    if version.kind == CatalogKind.TERRITORIAL:
+        territorial = TerritorialMatter.objects.filter(version=version).aggregate(
+            total=Count("id"),
+            county_primary=Count("id", filter=Q(primary_level=PrimaryLevel.COUNTY)),
+            county_cooperating=Count("id", filter=~Q(county_cooperating="")),
+            township_primary=Count("id", filter=Q(primary_level=PrimaryLevel.TOWNSHIP)),
+            township_cooperating=Count("id", filter=Q(township_cooperating=True)),
+        )
+        return {"items": territorial["total"], "territorial": territorial}
+    levels = dict(ServiceItem.objects.filter(version=version).values_list("level").annotate(n=Count("id")))
+    return {"items": sum(levels.values()), "levels": levels}
+
+
+def version_figures(version: CatalogVersion) -> dict:
+    """Counts of a version's items, by kind: {"items": every item, and "categories" (power list: top-level
+    items per category), "territorial" (see territorial_summary) or "levels" (service items per level)}.
+
+    One query for a draft; none for a published or superseded version counted before in this process.
+    The answer is shared: do not change it.
+    """
+    if version.status not in PUBLIC_STATUSES:
+        # A draft changes: counted once per request (per instance), for the summary and the page count.
+        figures = getattr(version, "_catalog_figures", None)
+        if figures is None:
+            figures = version._catalog_figures = count_figures(version)
+        return figures
+    key = (version.pk, version.kind, version.published_at)
+    figures = _PUBLIC_FIGURES.get(key)
+    if figures is None:
+        figures = count_figures(version)
+        if len(_PUBLIC_FIGURES) >= _PUBLIC_FIGURES_MAX:
+            _PUBLIC_FIGURES.clear()
+        _PUBLIC_FIGURES[key] = figures
+    return figures
+
+
 def category_summary(version: CatalogVersion) -> list[dict]:
     """Top-level items of a power list per category (sub-items count with their parent), in the national
-    order, with the total last. One query."""
-    counts = dict(
-        PowerItem.objects.filter(version=version, parent__isnull=True)
-        .values_list("category")
-        .annotate(n=Count("id"))
-        .values_list("category", "n")
-    )
-    rows = [
+    order, with the total last. One query at most (version_figures)."""
+    counts = version_figures(version)["categories"]
+    return [
         {"category": c.value, "label": str(c.label), "count": counts[c.value]} for c in Category if c.value in counts
     ]
-    return rows
 
 
 def territorial_summary(version: CatalogVersion) -> dict:
     """Matters by party: how many the county departments and the townships bear as primary or cooperating."""
-    return TerritorialMatter.objects.filter(version=version).aggregate(
-        total=Count("id"),
-        county_primary=Count("id", filter=Q(primary_level=PrimaryLevel.COUNTY)),
-        county_cooperating=Count("id", filter=~Q(county_cooperating="")),
-        township_primary=Count("id", filter=Q(primary_level=PrimaryLevel.TOWNSHIP)),
-        township_cooperating=Count("id", filter=Q(township_cooperating=True)),
-    )
+    return dict(version_figures(version)["territorial"])
 
 
 def service_level_summary(version: CatalogVersion) -> dict:
-    return dict(ServiceItem.objects.filter(version=version).values_list("level").annotate(n=Count("id")))
+    return dict(version_figures(version)["levels"])
 
 
 def _content(item) -> dict:

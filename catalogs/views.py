@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -38,6 +39,7 @@ from catalogs.models import (
     ITEM_MODELS,
     CatalogKind,
     CatalogVersion,
+    Category,
     Channel,
     DataResource,
     DataSubscription,
@@ -84,17 +86,50 @@ def _editor_version(request, pk) -> CatalogVersion:
     )
 
 
+# The columns items_table.html shows, per kind (with the id for links).
+TABLE_COLUMNS = {
+    CatalogKind.POWER: ("code", "name", "category", "implementing_subject"),
+    CatalogKind.TERRITORIAL: ("code", "name", "primary_level", "county_department"),
+    CatalogKind.PUBLIC_SERVICE: ("code", "name", "level", "department"),
+}
+
+
 def _items_page(request, version, qs=None):
     search = ItemSearchForm(request.GET or None)
-    qs = qs if qs is not None else selectors.items_of(CatalogVersion.objects.filter(pk=version.pk), version.kind)
+    if qs is None:
+        qs = ITEM_MODELS[version.kind].objects.filter(version=version).only(*TABLE_COLUMNS[version.kind])
+    filtered = False
     if search.is_valid():
         text, category = search.cleaned_data["q"], search.cleaned_data["category"]
         if text:
             qs = qs.filter(Q(name__icontains=text) | Q(code__icontains=text))
+            filtered = True
         if category and version.kind == CatalogKind.POWER:
             qs = qs.filter(category=category)
-    page = Paginator(qs.order_by("code", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+            filtered = True
+    paginator = Paginator(qs.order_by("code", "id"), PAGE_SIZE)
+    if not filtered:
+        paginator.count = selectors.version_figures(version)["items"]  # counted with the summary
+    page = paginator.get_page(request.GET.get("page"))
+    # The table's two kind-dependent columns, set here once: get_FOO_display translates every choice of
+    # the field for every row.
+    _code, _name, choice_field, text_field = TABLE_COLUMNS[version.kind]
+    labels = {value: str(label) for value, label in ITEM_MODELS[version.kind]._meta.get_field(choice_field).choices}
+    page.object_list = list(page.object_list)
+    for item in page.object_list:
+        value = getattr(item, choice_field)
+        item.column_label = labels.get(value, value)
+        item.column_text = getattr(item, text_field)
     return search, page
+
+
+def _row_links(items, name: str, attribute: str, *args) -> None:
+    """Set `attribute` on every item to the URL `name` gives for it (after `args`): reversed once, with a
+    stand-in id replaced by each item's."""
+    stand_in = 987654321987
+    pattern = reverse(name, args=[*args, stand_in])
+    for item in items:
+        setattr(item, attribute, pattern.replace(str(stand_in), str(item.pk)))
 
 
 def _summary(version) -> dict:
@@ -153,6 +188,9 @@ def version_new(request):
 def version_detail(request, pk):
     version = _editor_version(request, pk)
     search, page = _items_page(request, version)
+    if version.is_editable:
+        _row_links(page, "catalogs:item_edit", "edit_url", version.pk)
+        _row_links(page, "catalogs:item_history", "history_url", version.pk)
     others = CatalogVersion.objects.filter(county=version.county, kind=version.kind).exclude(pk=version.pk)
     context = {
         "version": version,
@@ -427,6 +465,8 @@ def public_catalogs(request):
 def public_version(request, pk):
     version = get_object_or_404(selectors.public_versions(), pk=pk)
     search, page = _items_page(request, version)
+    if version.kind == CatalogKind.PUBLIC_SERVICE:
+        _row_links(page, "catalogs:service_guide", "guide_url")
     context = {"version": version, "search": search, "page": page, "summary": _summary(version), "kinds": CatalogKind}
     return render(request, "catalogs/public_version.html", context)
 
@@ -485,7 +525,14 @@ def empowerment_list(request):
     lookup = TownshipPowersForm(request.GET or None, townships=townships)
     powers = None
     if lookup.is_valid():
-        powers = list(selectors.powers_of_township(lookup.cleaned_data["township"], lookup.cleaned_data["on"]))
+        # Plain rows with the category's label looked up once (get_category_display translates every
+        # category for every row; a township may hold thousands of powers).
+        labels = {value: str(label) for value, label in Category.choices}
+        held = selectors.powers_of_township(lookup.cleaned_data["township"], lookup.cleaned_data["on"])
+        powers = [
+            {"code": code, "name": name, "category_label": labels.get(category, category)}
+            for code, name, category in held.values_list("code", "name", "category")
+        ]
     context = {"batches": selectors.empowerment_batches_for(request.user), "lookup": lookup, "powers": powers}
     return render(request, "catalogs/empowerment_list.html", context)
 

@@ -3,20 +3,21 @@ same checks as the pages (editor role and county, drafts only, optimistic concur
 
 import datetime
 
-from django.db.models import Q
-from django.http import HttpResponse
+from django.db.models import F, Q, Subquery
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import exceptions, mixins, status, viewsets
+from rest_framework import exceptions, generics, mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from catalogs import imports, selectors, services
-from catalogs.api import filters
+from catalogs.api import filters, rows
 from catalogs.api import serializers as s
+from catalogs.api.pagination import KnownCount, KnownCountPagination, WindowCountPagination, with_total
 from catalogs.models import (
     CatalogKind,
     CatalogVersion,
@@ -32,7 +33,7 @@ from catalogs.models import (
 )
 from catalogs.states import VersionStatus
 from ruian.divisions import Division, Level
-from ruian.permissions import scope_q
+from ruian.permissions import in_scope, scope_q
 
 SCOPES = {"read": "catalogs:read", "write": "catalogs:write"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -62,6 +63,20 @@ class VersionViewSet(CatalogViewMixin, mixins.CreateModelMixin, mixins.UpdateMod
 
     def get_queryset(self):
         return selectors.versions_for(self.request.user)
+
+    def get_object(self):
+        """The version named in the URL, as versions_for would find it, without asking for the caller's
+        data scope when the version is published or superseded (public to everybody)."""
+        if self.request.method not in ("GET", "HEAD"):
+            return super().get_object()
+        queryset = CatalogVersion.objects.select_related("county")
+        if any(name in self.request.query_params for name in self.filterset_fields):
+            queryset = self.filter_queryset(queryset)
+        version = generics.get_object_or_404(queryset, pk=self.kwargs["pk"])
+        if version.status not in selectors.PUBLIC_STATUSES and not in_scope(self.request.user, version.county):
+            raise Http404
+        self.check_object_permissions(self.request, version)
+        return version
 
     def perform_create(self, serializer):
         data = dict(serializer.validated_data)
@@ -149,10 +164,18 @@ class VersionViewSet(CatalogViewMixin, mixins.CreateModelMixin, mixins.UpdateMod
     @action(detail=True, methods=["get"])
     def summary(self, request, pk=None):
         """Counts by category (power list), by party (territorial list) or by level (service items)."""
-        version = self.get_object()
+        version = None
+        if pk.isascii() and pk.isdigit() and len(pk) <= 18 and not request.query_params:
+            # A version seen public stays public, and its figures are kept (selectors.version_figures).
+            version = selectors.seen_public(int(pk))
+        if version is None:
+            version = self.get_object()
+            selectors.remember_public(version)
+        else:
+            self.check_object_permissions(request, version)
         if version.kind == CatalogKind.POWER:
-            rows = selectors.category_summary(version)
-            return Response({"total": sum(r["count"] for r in rows), "categories": rows})
+            categories = selectors.category_summary(version)
+            return Response({"total": sum(r["count"] for r in categories), "categories": categories})
         if version.kind == CatalogKind.TERRITORIAL:
             counts = selectors.territorial_summary(version)
             return Response({"total": counts["total"], "territorial": counts})
@@ -192,11 +215,14 @@ class ItemViewSet(CatalogViewMixin, viewsets.ModelViewSet):
     model = None
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def get_queryset(self):
+    def _versions(self):
         versions = selectors.versions_for(self.request.user)
         if self.action == "list" and "version" not in self.request.query_params:
             versions = versions.filter(status=VersionStatus.PUBLISHED)
-        return selectors.items_of(versions.filter(kind=self.kind), self.kind).order_by("version_id", "code", "id")
+        return versions.filter(kind=self.kind)
+
+    def get_queryset(self):
+        return selectors.items_of(self._versions(), self.kind).order_by("version_id", "code", "id")
 
     def perform_create(self, serializer):
         version = serializer.validated_data["version"]
@@ -234,6 +260,62 @@ class PowerItemViewSet(ItemViewSet):
     queryset = PowerItem.objects.none()
     serializer_class = s.PowerItemSerializer
     filterset_class = filters.PowerItemFilter
+
+    pagination_class = KnownCountPagination
+    # Filters other than `version`: with none of them, a published version's list is all its items.
+    NARROWING = ("category", "township", "q", "updated_since")
+    PAGING = {"version", "page", "page_size"}
+
+    def _named_version(self):
+        """The version a list names (`version=<id>`), looked up by id: False when the caller may not read it
+        or it is not a power list, None when the list names no single version (then versions_for filters).
+        The caller's data scope is asked for only when the version is not public."""
+        raw = self.request.query_params.get("version", "")
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+            return None
+        version = selectors.seen_public(int(raw))
+        if version is None:
+            version = CatalogVersion.objects.select_related("county").filter(pk=int(raw)).first()
+            if version is None:
+                return False
+            selectors.remember_public(version)
+        if version.kind != self.kind:
+            return False
+        if version.status not in selectors.PUBLIC_STATUSES and not in_scope(self.request.user, version.county):
+            return False
+        return version
+
+    def get_queryset(self):
+        if self.action != "list":
+            return super().get_queryset()
+        # The list reads plain values (rows.power_item_values): no model instances, no prefetch.
+        self.named_version = version = self._named_version()
+        if version is None:
+            items = PowerItem.objects.filter(version__in=self._versions())
+        elif version is False:
+            items = PowerItem.objects.none()
+        else:
+            items = PowerItem.objects.filter(version=version)
+        return items.order_by("version_id", "code", "id")
+
+    def list(self, request, *args, **kwargs):
+        """The same JSON as PowerItemSerializer, built from one query of plain values per page."""
+        items = self.get_queryset()
+        version = self.named_version
+        if not (version and request.query_params.keys() <= self.PAGING):
+            items = self.filter_queryset(items)  # (a named version is filtered on already)
+        values = rows.power_item_values(items)
+        if (
+            version
+            and version.status in selectors.PUBLIC_STATUSES
+            and not any(request.query_params.get(name) for name in self.NARROWING)
+        ):
+            # Every item of a published version: its count is kept with its figures (version_figures).
+            values = KnownCount(values, selectors.version_figures(version)["items"])
+        page = self.paginate_queryset(values)
+        if page is None:
+            return Response(rows.power_item_rows(values))
+        return self.get_paginated_response(rows.power_item_rows(page))
 
 
 class TerritorialMatterViewSet(ItemViewSet):
@@ -288,20 +370,39 @@ class EmpowermentViewSet(CatalogViewMixin, viewsets.ReadOnlyModelViewSet):
     responses=s.TownshipPowerSerializer(many=True),
 )
 class TownshipPowersView(CatalogViewMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
-    """The powers delegated to the township and not withdrawn on the given day (one query)."""
+    """The powers delegated to the township and not withdrawn on the given day, by category and code, a page
+    at a time (`page`, `page_size` up to 500; `next` links the following page). One query per page: the
+    total comes with the rows."""
 
     serializer_class = s.TownshipPowerSerializer
-    pagination_class = None
+    pagination_class = WindowCountPagination
     filter_backends = []
 
+    def _township(self):
+        return Division.objects.filter(code=self.kwargs["code"], level=Level.TOWNSHIP)
+
     def get_queryset(self):
-        township = get_object_or_404(Division, code=self.kwargs["code"], level=Level.TOWNSHIP)
         raw = self.request.query_params.get("on")
         try:
             on = datetime.date.fromisoformat(raw) if raw else datetime.date.today()
         except ValueError as error:
+            get_object_or_404(self._township())  # an unknown township is a 404 first
             raise exceptions.ValidationError({"on": [_("日期格式应为 YYYY-MM-DD。")]}) from error
-        return selectors.powers_of_township(township, on)
+        # The township is looked up inside the powers' query; only an empty answer asks whether it exists.
+        return selectors.powers_of_township(Subquery(self._township().values("pk")[:1]), on)
+
+    def list(self, request, *args, **kwargs):
+        """The same JSON as TownshipPowerSerializer, from plain values."""
+        # The id breaks ties (the same code in two versions' lists), so pages do not overlap.
+        values = with_total(
+            self.get_queryset()
+            .order_by("category", "code", "id")
+            .values(*rows.TOWNSHIP_POWER_COLUMNS, version_title=F("version__title"))
+        )
+        page = self.paginate_queryset(values)
+        if not page and not self._township().exists():
+            raise Http404
+        return self.get_paginated_response(rows.township_power_rows(page))
 
 
 class AdmissionViewSet(CatalogViewMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -190,9 +190,52 @@ def test_powers_of_township_on_a_date(token_api, county, editor, published, home
         actor=editor,
     )
     url = reverse("api:catalogs:township-powers", args=[home_township.code])
-    assert token_api.get(url, {"on": "2020-12-31"}).json() == []
-    assert [p["code"] for p in token_api.get(url, {"on": "2021-01-01"}).json()] == [item.code]
+    assert token_api.get(url, {"on": "2020-12-31"}).json() == {
+        "count": 0,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
+    assert [p["code"] for p in token_api.get(url, {"on": "2021-01-01"}).json()["results"]] == [item.code]
     assert token_api.get(url, {"on": "2021-13-01"}).status_code == 400
+    assert token_api.get(url, {"on": "2021-01-01", "page": 2}).status_code == 404
+    unknown = reverse("api:catalogs:township-powers", args=["320623999000"])
+    assert token_api.get(unknown, {"on": "2021-01-01"}).status_code == 404
+    assert token_api.get(unknown, {"on": "2021-13-01"}).status_code == 404
+
+
+def test_powers_of_township_come_a_page_at_a_time(token_api, county, editor, published, home_township):
+    """The township's powers are paged (by category and code); one query per page, the total included."""
+    items = [PowerItemFactory(version=published, code=f"320623-CF-{n:04d}") for n in range(1, 8)]
+    services.empowerment_batch_create(
+        county=county,
+        title="第一批",
+        document_number="苏政复〔2020〕1号",
+        approved_by="省政府",
+        effective_date=datetime.date(2021, 1, 1),
+        items=items,
+        townships=[home_township],
+        actor=editor,
+    )
+    url = reverse("api:catalogs:township-powers", args=[home_township.code])
+    codes = []
+    page = token_api.get(url, {"on": "2021-06-01", "page_size": 3}).json()
+    assert page["count"] == 7 and page["previous"] is None
+    while True:
+        assert len(page["results"]) <= 3
+        codes += [p["code"] for p in page["results"]]
+        if not page["next"]:
+            break
+        page = token_api.get(page["next"]).json()
+        assert page["count"] == 7
+    assert codes == [i.code for i in items]
+    last = token_api.get(url, {"on": "2021-06-01", "page_size": 3, "page": "last"}).json()
+    assert [p["code"] for p in last["results"]] == [items[-1].code]
+    assert token_api.get(url, {"on": "2021-06-01", "page_size": 3, "page": 4}).status_code == 404
+    assert token_api.get(url, {"on": "2021-06-01", "page": "x"}).status_code == 404
+    with CaptureQueriesContext(connection) as queries:
+        token_api.get(url, {"on": "2021-06-01", "page_size": 3})
+    assert len(queries) == 2  # the token, the page with its total
 
 
 def test_admission_over_the_api(client, editor, county_office):
@@ -279,8 +322,8 @@ def test_empowerment_and_data_resources_over_the_api(client, editor, county, cou
     response = client.post(adjust, {**payload, "townships": [home_township.code]}, content_type="application/json")
     assert response.status_code == 201
     powers = reverse("api:catalogs:township-powers", args=[home_township.code])
-    assert client.get(powers, {"on": "2021-06-01"}).json()[0]["code"] == item.code
-    assert client.get(powers, {"on": "2022-01-01"}).json() == []
+    assert client.get(powers, {"on": "2021-06-01"}).json()["results"][0]["code"] == item.code
+    assert client.get(powers, {"on": "2022-01-01"}).json()["results"] == []
 
     resource = client.post(
         reverse("api:catalogs:data-resource-list"),

@@ -95,6 +95,7 @@ def test_adjustments_add_and_withdraw_with_their_own_documents(client, editor, c
     lookup = reverse("catalogs:empowerment_list")
     held = client.get(lookup, {"township": home_township.pk, "on": "2021-06-01"}).content.decode()
     assert "320623-CF-0002" in held and "320623-CF-0001" in held
+    assert '<span class="text-body-secondary">行政处罚</span>' in held  # the category's label
     held = client.get(lookup, {"township": home_township.pk, "on": "2022-06-01"}).content.decode()
     assert "320623-CF-0002" not in held and "320623-CF-0001" in held
     body = client.get(url).content.decode()
