@@ -6,7 +6,7 @@ same order (tests/grids/test_rows.py compares them). The serializer stays the AP
 schema) and answers single events.
 """
 
-from rest_framework import serializers
+from ruian.api.rows import datetime_formatter
 
 # The event's own columns a row shows.
 EVENT_COLUMNS = (
@@ -32,8 +32,6 @@ EVENT_COLUMNS = (
     "closed_at",
     "updated_at",
 )
-
-_DATETIME = serializers.DateTimeField()
 
 
 def _related() -> dict:
@@ -76,10 +74,6 @@ def event_values(queryset):
     return queryset.values(*EVENT_COLUMNS, **_related())
 
 
-def _moment(value):
-    return None if value is None else _DATETIME.to_representation(value)
-
-
 def _float(value):
     return None if value is None else float(value)
 
@@ -88,8 +82,9 @@ def _bool(value):
     return None if value is None else bool(value)
 
 
-def event_row(v: dict) -> dict:
-    """One row of `event_values` as GridEventSerializer shows the event."""
+def event_row(v: dict, _moment=None) -> dict:
+    """One row of `event_values` as GridEventSerializer shows the event (`_moment` formats its datetimes)."""
+    _moment = _moment or datetime_formatter()
     category_code, category_name = v["category_pair"]
     handling_code, handling_level = v["handling_pair"]
     return {
@@ -126,7 +121,8 @@ def event_row(v: dict) -> dict:
 
 
 def event_rows(values) -> list[dict]:
-    return [event_row(v) for v in values]
+    moment = datetime_formatter()
+    return [event_row(v, moment) for v in values]
 
 
 def grid_row(grid) -> dict:
@@ -154,7 +150,7 @@ def grid_row(grid) -> dict:
             "workers": [
                 {"id": w.id, "name": w.name, "phone": w.phone, "employment": w.employment} for w in grid.workers.all()
             ],
-            "updated_at": _moment(grid.updated_at),
+            "updated_at": datetime_formatter()(grid.updated_at),
         }
     )
     return row
