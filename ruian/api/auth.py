@@ -6,7 +6,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
 from ruian.apiclients import ClientToken, hash_key
-from ruian.backends import USER_RELATED, remember_roles, roles_subquery
+from ruian.backends import load_token
 
 
 class ClientTokenAuthentication(authentication.BaseAuthentication):
@@ -22,19 +22,13 @@ class ClientTokenAuthentication(authentication.BaseAuthentication):
             key = header[1].decode()
         except UnicodeError as error:
             raise exceptions.AuthenticationFailed(_("令牌含有非法字符。")) from error
-        token = (
-            ClientToken.objects.select_related(*(f"user__{path}" for path in USER_RELATED))
-            .annotate(role_names=roles_subquery("user_id"))
-            .filter(key_hash=hash_key(key))
-            .first()
-        )
+        token = load_token(hash_key(key))  # with its user, staff profile, organisation and roles
         if token is None:
             raise exceptions.AuthenticationFailed(_("令牌无效。"))
         if not token.is_active:
             raise exceptions.AuthenticationFailed(_("令牌已被吊销。"))
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("该客户端已停用。"))
-        remember_roles(token.user, token.role_names)
         now = timezone.now()
         # Write last use at most once a minute: a busy client must not turn every read into a write.
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:

@@ -35,11 +35,10 @@ def test_a_signed_in_page_reads_session_user_roles_and_badge_in_one_query(client
     client.get("/dashboard/")  # the first read puts the session in the cache
     statements = _statements(client, "/dashboard/")
     assert not any("django_session" in sql for sql in statements), "the session comes from Redis"
-    user_loads = [sql for sql in statements if 'FROM "auth_user"' in sql]
-    assert len(user_loads) == 1
+    user_loads = [sql for sql in statements if "auth_user" in sql]
+    assert len(user_loads) == 1 and "ruian_staffprofile" in user_loads[0] and "ruian_notification" in user_loads[0]
     # The header shows the organisation, the roles and the unread count, none of them queried again.
-    assert not any(sql.startswith('SELECT "ruian_staffprofile"') for sql in statements)
-    assert not any('FROM "auth_group"' in sql and "auth_user" not in sql for sql in statements)
+    assert not any("auth_group" in sql and "auth_user" not in sql for sql in statements)
     page = client.get("/dashboard/").content.decode()
     assert "1 条未读" in page or 'data-testid="unread-count">1<' in page
 
@@ -66,3 +65,21 @@ def test_data_scope_is_one_statement_and_follows_the_organisation(clerk, home_to
     with CaptureQueriesContext(connection) as captured:
         assert scope_prefixes(clerk) == [home_township.prefix]
     assert len(captured) == 1
+
+
+def test_users_without_profile_or_organisation_load_as_the_orm_loads_them(db, django_user_model, clerk):
+    from ruian.backends import load_user
+    from ruian.staff import StaffProfile
+
+    bare = django_user_model.objects.create_user("bare", password="x-very-long-password")
+    loaded = load_user(bare.pk)
+    assert loaded == bare and loaded.unread_notifications == 0
+    with pytest.raises(StaffProfile.DoesNotExist):
+        loaded.staff
+    StaffProfile.objects.create(user=bare)
+    assert load_user(bare.pk).staff.organisation is None
+    full = load_user(clerk.pk)
+    assert full.staff.organisation == clerk.staff.organisation and full.staff.user is full
+    assert full.staff.organisation.division == clerk.staff.organisation.division
+    assert full.get_full_name() == clerk.get_full_name() and full.password == clerk.password
+    assert load_user(10**9) is None
