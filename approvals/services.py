@@ -105,7 +105,8 @@ def _require(actor, township, roles) -> None:
 
 
 def _lock(application: Application) -> Application:
-    return Application.objects.select_for_update().get(pk=application.pk)
+    # The township comes along (every service checks the actor's scope against it); only the row is locked.
+    return Application.objects.select_for_update(of=("self",)).select_related("township").get(pk=application.pk)
 
 
 def _reason_required(reason: str, message) -> str:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from approvals import forms, selectors, services
@@ -60,18 +61,47 @@ def _service_handover(request):
     return handover
 
 
+# The clock badge of a queue row (as approvals/_clock.html draws it): Bootstrap class and label per colour.
+CLOCK_BADGES = {
+    "red": ("text-bg-danger", gettext_lazy("超期")),
+    "yellow": ("text-bg-warning", gettext_lazy("临近")),
+    "grey": ("text-bg-secondary", gettext_lazy("暂停")),
+    "green": ("text-bg-success", gettext_lazy("正常")),
+}
+
+
+def _dress(page):
+    """Precompute what each row of a queue page shows (its link, status label and clock badge), so the
+    template's loop prints values instead of resolving a URL, a choice label and an include per row."""
+    detail = reverse("approvals:detail", args=["0"])[:-2]  # ".../a/", the number and "/" follow
+    labels = {value: str(label) for value, label in Status.choices}
+    badges = {colour: (css, str(label)) for colour, (css, label) in CLOCK_BADGES.items()}
+    now = timezone.now()
+    for app in page.object_list:
+        app.url = f"{detail}{app.number}/"
+        app.status_label = labels.get(app.status, app.status)
+        clock = app.clock
+        if clock is not None:
+            colour = clock.colour(now)
+            css, label = badges.get(colour, badges["green"])
+            app.badge = {"colour": colour, "css": css, "label": label, "due": clock.due_date.strftime("%m-%d")}
+    return page
+
+
 @login_required
 def workbench(request):
     _require_role(request.user, Role.WINDOW_CLERK)
     township = _township(request)
-    queue = selectors.clerk_queue(request.user, page=request.GET.get("page"))
+    queue = _dress(selectors.clerk_queue(request.user, page=request.GET.get("page")))
     return render(
         request,
         "approvals/workbench.html",
         {
             "township": township,
             "queue": queue,
-            "issuance": selectors.issuance_queue(request.user, page=request.GET.get("issuance_page")),
+            "issuance": _dress(selectors.issuance_queue(request.user, page=request.GET.get("issuance_page"))),
+            "next": request.get_full_path(),
+            # Held items are looked up as the clerk types (nothing is listed before).
             "items": selectors.search_items(township, request.GET.get("q", ""), limit=15),
             "q": request.GET.get("q", ""),
             "service_handovers": selectors.service_handovers(request.user),
@@ -84,8 +114,9 @@ def workbench(request):
 def item_search(request):
     _require_role(request.user, Role.WINDOW_CLERK)
     township = _township(request)
-    items = selectors.search_items(township, request.GET.get("q", ""), limit=15)
-    context = {"items": items, "handover": _service_handover(request)}
+    q = request.GET.get("q", "")
+    items = selectors.search_items(township, q, limit=15)
+    context = {"items": items, "q": q.strip(), "handover": _service_handover(request)}
     return render(request, "approvals/_item_results.html", context)
 
 
@@ -153,7 +184,7 @@ def _add_errors(form, error: ValidationError) -> None:
 @login_required
 def approver_queue(request):
     _require_role(request.user, Role.APPROVER)
-    queue = selectors.approver_queue(request.user, page=request.GET.get("page"))
+    queue = _dress(selectors.approver_queue(request.user, page=request.GET.get("page")))
     return render(request, "approvals/approver_queue.html", {"queue": queue})
 
 
@@ -418,7 +449,7 @@ def public_lookup(request):
         else:
             _count_failed_lookup(request)
             form.add_error(None, _("未找到该申请,请核对申请编号和手机号后4位。"))
-    return render(request, "approvals/public_lookup.html", {"form": form, "result": result, "now": timezone.now()})
+    return render(request, "approvals/public_lookup.html", {"form": form, "result": result})
 
 
 @login_required

@@ -39,6 +39,7 @@ from ruian.staff import Role, StaffProfile
 
 PASSWORD = "bench-pass-2026"
 ACCEPT_POOL = 20_000  # received, complete applications of townships[-1] for the "accept" writes
+PROFILE_POOL = 200  # of which timed in-process by `python -m bench.profile` (-n up to this many)
 ID_POOL = 5_000
 SWEEP_WORKING_DAYS = 2  # the timed sweep runs as at the end of the second working day from today
 MATERIALS = [
@@ -516,8 +517,9 @@ end
 """
     )
     pool = _accept_pool(ctx)
-    # Two for counting the statements in-process (a harness that counts writes needs a fresh one per call).
-    counted, pool = pool[:2], pool[2:]
+    # Two for counting the statements in-process (a harness that counts writes needs a fresh one per call),
+    # and some for timing it in-process (`python -m bench.profile`), kept apart from wrk's.
+    counted, profiled, pool = pool[:2], pool[2 : 2 + PROFILE_POOL], pool[2 + PROFILE_POOL :]
     half = len(pool) // 2
     accept_lua = (
         LUA_THREADS
@@ -562,12 +564,15 @@ end
             "method": "POST",
             "body": json.dumps(body, ensure_ascii=False),
             "lua": create_lua,
+            # Each call sends a fresh Idempotency-Key: a new application every time.
+            "profile_paths": ["/api/v1/approvals/applications/"],
         },
         {
             "name": "approvals: accept",
             "group": "write",
             "path": f"/api/v1/approvals/applications/{counted[0]}/accept/",
             "count_paths": [f"/api/v1/approvals/applications/{n}/accept/" for n in counted],
+            "profile_paths": [f"/api/v1/approvals/applications/{n}/accept/" for n in profiled],
             "auth": "token",
             "method": "POST",
             "body": "{}",

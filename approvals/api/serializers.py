@@ -81,6 +81,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
         ]
 
     def _related(self, obj, name, serializer):
+        if self.context.get("undecided"):
+            return None  # the view answers for an application not yet decided (no decision, no issuance)
         # Reverse one-to-ones come from select_related; a missing one raises instead of querying again.
         try:
             return serializer(getattr(obj, name)).data

@@ -12,6 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from approvals import selectors, services
+from approvals.api import rows
 from approvals.api import serializers as s
 from approvals.models import Application
 from catalogs.models import Channel, PowerItem
@@ -31,9 +32,7 @@ IDEMPOTENCY_HEADER = OpenApiParameter(
 
 
 def _resolve_item(township, code: str):
-    today = timezone.localdate()
-    item = selectors.power_items_held(township, today).filter(code=code).first()
-    item = item or selectors.service_items_held(township, today).filter(code=code).first()
+    item = selectors.held_item(township, code, timezone.localdate())
     if item is not None:
         return item
     # Not held: find it in the county's catalogs so the refusal can name the department that holds it.
@@ -65,11 +64,18 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return selectors.applications_for(self.request.user).select_related("decision", "issuance")
 
     def _application(self) -> Application:
-        return get_object_or_404(selectors.applications_for(self.request.user), number=self.kwargs["number"])
+        # Which application, if the caller may read it: the services lock and read the row themselves.
+        readable = selectors.applications_for(self.request.user).select_related(None).only("id", "number")
+        return get_object_or_404(readable, number=self.kwargs["number"])
 
     def _fresh(self, app: Application) -> Response:
         app = self.get_queryset().get(pk=app.pk)
         return Response(s.ApplicationSerializer(app).data)
+
+    def _undecided(self, app: Application) -> Response:
+        """The answer for an application the service has just saved, not yet decided (received or
+        accepted): the instance in hand is the row as written, with no decision or issuance to read."""
+        return Response(s.ApplicationSerializer(app, context={"undecided": True}).data)
 
     @extend_schema(responses=s.ApplicationDetailSerializer, summary="Read an application by number, with history")
     def retrieve(self, request, number=None):
@@ -99,14 +105,16 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         body = s.ApplicationCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        township = Division.objects.filter(code=data.pop("township"), level=Level.TOWNSHIP).first()
+        township = (
+            Division.objects.filter(code=data.pop("township"), level=Level.TOWNSHIP).select_related("parent").first()
+        )
         if township is None:
             raise exceptions.ValidationError({"township": [_("乡镇(街道)不存在。")]})
         item = _resolve_item(township, data.pop("item_code"))
         app = services.receive_application(
             actor=request.user, township=township, item=item, channel=Channel.ONLINE, **data
         )
-        response = self._fresh(app)
+        response = self._undecided(app)
         response.status_code = status.HTTP_201_CREATED
         return response
 
@@ -125,15 +133,16 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         query = s.ApplicationSyncQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         qs = selectors.sync_queryset(request.user, query.validated_data.get("updated_since"))
-        page = self.paginate_queryset(qs)
-        return self.get_paginated_response(s.ApplicationSerializer(page, many=True).data)
+        # Plain dicts from values(), the same JSON as ApplicationSerializer (approvals/api/rows.py).
+        page = self.paginate_queryset(rows.application_values(qs))
+        return self.get_paginated_response(rows.application_rows(page))
 
     # --- workflow actions ---------------------------------------------------------------------------
 
     @_action(s.ApprovalEmptySerializer, "Accept (受理)")
     @action(detail=True, methods=["post"])
     def accept(self, request, number=None):
-        return self._fresh(services.accept_application(application=self._application(), actor=request.user))
+        return self._undecided(services.accept_application(application=self._application(), actor=request.user))
 
     @_action(s.ApprovalRefuseSerializer, "Refuse to accept (不予受理)")
     @action(detail=True, methods=["post"])

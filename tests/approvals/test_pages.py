@@ -63,6 +63,26 @@ def test_approver_queue_has_a_fixed_number_of_queries(client, home_township, ite
     assert len(small) == len(large)
 
 
+def test_workbench_lists_items_only_when_the_clerk_searches(client, home_township, item, clerk):
+    login(client, clerk)
+    page = client.get(reverse("approvals:workbench")).content.decode()
+    assert item.code not in page and 'data-testid="item-search-hint"' in page
+    page = client.get(reverse("approvals:workbench"), {"q": item.name[:4]}).content.decode()
+    assert item.code in page and 'data-testid="item-search-hint"' not in page
+    assert 'data-testid="item-search-hint"' in client.get(reverse("approvals:item_search"), {"q": " "}).content.decode()
+
+
+def test_queues_show_only_the_townships_in_scope(client, home_township, other_township, item, clerk, other_clerk):
+    mine = af.receive(home_township, item, clerk)
+    theirs = af.receive(other_township, af.licence(other_township.parent), other_clerk)
+    login(client, clerk)
+    page = client.get(reverse("approvals:workbench")).content.decode()
+    assert mine.number in page and theirs.number not in page
+    login(client, other_clerk)
+    page = client.get(reverse("approvals:workbench")).content.decode()
+    assert theirs.number in page and mine.number not in page
+
+
 def test_item_search_finds_held_items(client, home_township, item, clerk):
     login(client, clerk)
     response = client.get(reverse("approvals:item_search"), {"q": item.name[:4]})
