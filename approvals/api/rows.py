@@ -7,15 +7,11 @@ for key and in the same order (tests/approvals/test_rows.py compares them). The 
 documentation (OpenAPI schema) and the answer of single-object endpoints.
 """
 
-import datetime
-
-from django.conf import settings
 from django.db.models import F
-from django.utils import timezone
-from rest_framework import ISO_8601, serializers
-from rest_framework.settings import api_settings
+from rest_framework import serializers
 
 from approvals.states import Status
+from ruian.api.rows import datetime_formatter
 
 # Model columns of a row, as the serializer names them.
 APPLICATION_COLUMNS = (
@@ -65,7 +61,6 @@ JOINED = {
     "issuance_issued_at": F("issuance__issued_at"),
 }
 
-_DATETIME = serializers.DateTimeField()
 _BOOLEAN = serializers.BooleanField()
 _MATERIAL_KEYS = ("name", "form", "copies", "mandatory", "provided")
 
@@ -73,17 +68,6 @@ _MATERIAL_KEYS = ("name", "form", "copies", "mandatory", "provided")
 def application_values(queryset):
     """`queryset` (applications, filtered and ordered) as the dicts `application_row` takes: one query."""
     return queryset.values(*APPLICATION_COLUMNS, **JOINED)
-
-
-def _datetime(value, tz=None):
-    """DateTimeField's ISO 8601 in the current time zone; `tz` (the current time zone, looked up once per
-    page) spares the look-up per value. Anything but an aware datetime goes through the field."""
-    if value is None:
-        return None
-    if tz is not None and type(value) is datetime.datetime and value.tzinfo is not None:
-        text = value.astimezone(tz).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-    return _DATETIME.to_representation(value)
 
 
 def _material(material) -> dict:
@@ -117,14 +101,7 @@ def status_labels() -> dict:
     return {value: str(label) for value, label in Status.choices}
 
 
-def _time_zone():
-    """The zone DateTimeField writes in, when it writes ISO 8601 (else None: every value goes through it)."""
-    if not settings.USE_TZ or str(api_settings.DATETIME_FORMAT).lower() != ISO_8601:
-        return None
-    return timezone.get_current_timezone()
-
-
-def application_row(values: dict, labels: dict, tz=None) -> dict:
+def application_row(values: dict, labels: dict, moment) -> dict:
     """A row of `application_values` as ApplicationSerializer shows the application."""
     status = values["status"]
     materials = values["materials"]
@@ -133,7 +110,7 @@ def application_row(values: dict, labels: dict, tz=None) -> dict:
         decision = {
             "outcome": values["decision_outcome"],
             "reasons": values["decision_reasons"],
-            "decided_at": _datetime(values["decision_decided_at"], tz),
+            "decided_at": moment(values["decision_decided_at"]),
             "on_pledge": _boolean(values["decision_on_pledge"]),
             "certificate_number": values["decision_certificate_number"],
         }
@@ -142,7 +119,7 @@ def application_row(values: dict, labels: dict, tz=None) -> dict:
         issuance = {
             "delivery": values["issuance_delivery"],
             "delivery_detail": values["issuance_delivery_detail"],
-            "issued_at": _datetime(values["issuance_issued_at"], tz),
+            "issued_at": moment(values["issuance_issued_at"]),
         }
     return {
         "number": values["number"],
@@ -161,12 +138,12 @@ def application_row(values: dict, labels: dict, tz=None) -> dict:
         "materials": None if materials is None else [_material(m) for m in materials],
         "status": status,
         "status_label": labels.get(status, status),
-        "received_at": _datetime(values["received_at"], tz),
-        "accepted_at": _datetime(values["accepted_at"], tz),
+        "received_at": moment(values["received_at"]),
+        "accepted_at": moment(values["accepted_at"]),
         "deemed_accepted": _boolean(values["deemed_accepted"]),
-        "decided_at": _datetime(values["decided_at"], tz),
-        "issued_at": _datetime(values["issued_at"], tz),
-        "closed_at": _datetime(values["closed_at"], tz),
+        "decided_at": moment(values["decided_at"]),
+        "issued_at": moment(values["issued_at"]),
+        "closed_at": moment(values["closed_at"]),
         "extended": _boolean(values["extended"]),
         "extension_reason": values["extension_reason"],
         "refusal_reason": values["refusal_reason"],
@@ -176,11 +153,11 @@ def application_row(values: dict, labels: dict, tz=None) -> dict:
         "overdue": _boolean(values["overdue"]),
         "decision": decision,
         "issuance": issuance,
-        "updated_at": _datetime(values["updated_at"], tz),
+        "updated_at": moment(values["updated_at"]),
     }
 
 
 def application_rows(values) -> list[dict]:
     labels = status_labels()
-    tz = _time_zone()
-    return [application_row(v, labels, tz) for v in values]
+    moment = datetime_formatter()
+    return [application_row(v, labels, moment) for v in values]
