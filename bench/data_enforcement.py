@@ -618,6 +618,7 @@ def requests(ctx) -> list[dict]:
             "auth": "session",
             "user": leader,
             "body": json.dumps(lead_body, ensure_ascii=False),
+            "profile_paths": ["/api/v1/enforcement/leads/"],
             "lua": _lua(
                 '\'{"township": "'
                 + township.code
@@ -632,6 +633,7 @@ def requests(ctx) -> list[dict]:
             "auth": "session",
             "user": leader,
             "body": json.dumps(case_body, ensure_ascii=False),
+            "profile_paths": ["/api/v1/enforcement/cases/"],
             "lua": f"local lead_ids = {{{lead_ids}}}\n"
             + _lua(
                 f'\'{{"township": "{township.code}", "power": {data["power"].pk}, "title": "占道经营案"\' '

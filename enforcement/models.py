@@ -163,7 +163,12 @@ class Lead(PartyFields):
         verbose_name = _("案件线索")
         verbose_name_plural = _("案件线索")
         ordering = ["-received_at", "-id"]
-        indexes = [models.Index(fields=["township", "status"]), models.Index(fields=["updated_at", "id"])]
+        indexes = [
+            models.Index(fields=["township", "status"]),
+            models.Index(fields=["updated_at", "id"]),
+            # The board's newest new leads of a township: read 50 from the index, not sort every new lead.
+            models.Index(fields=["township", "status", "-received_at", "-id"], name="enforcement_lead_newest"),
+        ]
 
     def __str__(self):
         return self.summary
@@ -568,7 +573,15 @@ class Publication(models.Model):
         verbose_name = _("处罚决定公示")
         verbose_name_plural = _("处罚决定公示")
         ordering = ["-published_at", "-id"]
-        indexes = [models.Index(fields=["updated_at", "id"])]
+        indexes = [
+            models.Index(fields=["updated_at", "id"]),
+            # The public page: a page of 20 in its order read from the index, not every publication sorted.
+            models.Index(
+                fields=["-published_at", "-id"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="enforcement_publication_shown",
+            ),
+        ]
 
     def __str__(self):
         return self.decision_number

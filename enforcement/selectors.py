@@ -3,9 +3,14 @@ fixed number of queries whatever the number of rows."""
 
 import datetime
 
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,6 +23,7 @@ from enforcement.models import (
     InspectionTarget,
     JointMeeting,
     Lead,
+    LeadSource,
     LegalReview,
     MeetingDecision,
     MeetingTask,
@@ -26,6 +32,7 @@ from enforcement.models import (
     ReviewOutcome,
     TrainingSession,
     Transfer,
+    TransferDirection,
 )
 from enforcement.states import OPEN_CASE_STATUSES, CaseStatus, IllegalTransition, LeadStatus, TransferStatus
 from ruian.audit import AuditEntry
@@ -107,6 +114,38 @@ def cases_for(user):
     return _with_clock(qs, Case).order_by("-filed_on", "-id")
 
 
+# The columns of a case row in the API list (CaseSerializer's fields), read as values: no model instances and no
+# related rows are built for a list page (see api.serializers.case_list_data).
+CASE_LIST_COLUMNS = (
+    "id",
+    "number",
+    "township__code",
+    "power__code",
+    "title",
+    "status",
+    "procedure",
+    "major",
+    "complex",
+    "filed_on",
+    "party_kind",
+    "party_name",
+    "proposed_fine",
+    "proposed_measures",
+    "closed_on",
+    "updated_at",
+    "clock_kind",
+    "clock_yellow_at",
+    "clock_due_at",
+    "clock_status",
+)
+
+
+def case_list_rows(user):
+    """`cases_for` as plain rows of CASE_LIST_COLUMNS, for the API list and sync pages."""
+    qs = Case.objects.filter(enforcement_q(user, "township"))
+    return _with_clock(qs, Case).values(*CASE_LIST_COLUMNS).order_by("-filed_on", "-id")
+
+
 def may_read(user, obj) -> bool:
     """Whether the user may read `obj` of this app (an attachment's owner, such as a case's evidence)."""
     if isinstance(obj, Case):
@@ -143,11 +182,17 @@ def leads_for(user):
     return _with_clock(qs, Lead).order_by("-received_at", "-id")
 
 
-def transfers_for(user):
+_NO_PROFILE = object()
+
+
+def transfers_for(user, *, profile=_NO_PROFILE):
     """Transfers of the user's township, those addressed to the user's own department, and every one in the
-    county for its government (the coordinator). The township's own only for its enforcement readers."""
+    county for its government (the coordinator). The township's own only for its enforcement readers.
+
+    `profile`: the user's staff profile with its organisation and division, where the caller has read it already."""
     condition = enforcement_q(user, "township")
-    profile = StaffProfile.objects.filter(user=user).select_related("organisation__division").first()
+    if profile is _NO_PROFILE:
+        profile = StaffProfile.objects.filter(user=user).select_related("organisation__division").first()
     organisation = profile.organisation if profile else None
     if organisation is not None and organisation.kind == OrgKind.COUNTY_DEPARTMENT:
         condition |= Q(department=organisation)
@@ -188,28 +233,45 @@ def legal_queue(user):
     )
 
 
-def officer_workload(township):
-    """Open cases per officer of the township (one query; the count is a correlated subquery per officer that
-    reads the officer's assignments through their index, not a join of every assignment of the township)."""
+def _open_cases_of_user():
+    """The open cases of the row's user (`OuterRef("user")`), as a correlated subquery that reads the officer's
+    assignments through their index, each assignment's case state by its primary key (a join to the cases would
+    hash every case)."""
+    case_status = Case.objects.filter(pk=OuterRef("case_id")).values("status")[:1]
     open_cases = (
-        CaseOfficer.objects.filter(
-            officer=OuterRef("user"), removed_at__isnull=True, case__status__in=OPEN_CASE_STATUSES
-        )
+        CaseOfficer.objects.filter(officer=OuterRef("user"), removed_at__isnull=True)
+        .annotate(case_status=Subquery(case_status))
+        .filter(case_status__in=OPEN_CASE_STATUSES)
         .order_by()
         .values("officer")
         .annotate(n=Count("id"))
         .values("n")
     )
-    return (
+    return Coalesce(Subquery(open_cases), 0)
+
+
+def _in_group(role):
+    return Exists(get_user_model().groups.through.objects.filter(user_id=OuterRef("user_id"), group__name=role))
+
+
+def squad_staff(township) -> tuple[list, list]:
+    """The board's officers' workload (the profiles of the township squad's officers, by username, each with its
+    open cases) and the users `forms.officers_of(township)` lists (its active officers and squad leaders), from one
+    query: the squad's officers and squad leaders, each profile marked with its roles."""
+    rows = list(
         StaffProfile.objects.filter(
             organisation__division__code__startswith=township.prefix,
             organisation__kind=OrgKind.ENFORCEMENT_SQUAD,
-            user__groups__name=Role.OFFICER,
         )
+        .annotate(is_officer=_in_group(Role.OFFICER), is_leader=_in_group(Role.SQUAD_LEADER))
+        .filter(Q(is_officer=True) | Q(is_leader=True))
         .select_related("user")
-        .annotate(open_cases=Coalesce(Subquery(open_cases), 0))
+        .annotate(open_cases=_open_cases_of_user())
         .order_by("user__username")
     )
+    workload = [profile for profile in rows if profile.is_officer]
+    officers = [profile.user for profile in rows if profile.user.is_active]
+    return workload, officers
 
 
 # The clock badge of a row, set in Python once per row (an {% include %} per row costs more than the query).
@@ -222,74 +284,177 @@ COLOUR_BADGES = {
 
 
 def _colour_rows(rows, now):
+    badges = {colour: (css, str(label)) for colour, (css, label) in COLOUR_BADGES.items()}  # translated once
     for row in rows:
         row.colour = clock_colour(row, now)
-        row.badge_class, row.badge_label = COLOUR_BADGES.get(row.colour, ("", ""))
+        row.badge_class, row.badge_label = badges.get(row.colour, ("", ""))
     return rows
 
 
-BOARD_CASES = 200  # case rows listed on the board; the counts above them cover every open case
+def _labels(choices) -> dict:
+    """{value: translated label} of a choices class, translated once for a page (get_FOO_display translates every
+    choice of the field for every row)."""
+    return {value: str(label) for value, label in choices.choices}
 
 
-def board_counts(user, township, now=None) -> tuple[dict, dict]:
-    """Open cases of the township by state and by clock colour, over all of them (two aggregate queries).
+BOARD_CASES = 50  # case rows on a page of the board; the counts above them cover every open case
+BOARD_LEADS = 20  # new leads on a page of the board (each row carries four forms)
 
-    The colour of a case is that of its most urgent open clock: one DISTINCT ON over the township's open clocks
-    (a join), not a correlated subquery per case.
+
+def board_counts(user, township, now=None) -> tuple[dict, dict, int]:
+    """Open cases of the township by state and by clock colour, over all of them, and its new leads, in one
+    statement.
+
+    The colour of a case is that of its most urgent open clock, read by a LATERAL join per open case through the
+    clocks' (content type, object) index: no correlated subquery per colour. The new leads' count is a row of
+    its own (status NULL).
     """
     now = now or timezone.now()
-    open_cases = Case.objects.filter(enforcement_q(user, "township"), township=township, status__in=OPEN_CASE_STATUSES)
-    by_state = dict(open_cases.order_by().values_list("status").annotate(n=Count("id")))
-    most_urgent = (
-        Deadline.objects.filter(
-            content_type=ContentType.objects.get_for_model(Case), object_id__in=open_cases.values("pk")
+    scope = enforcement_q(user, "township")
+    open_cases = Case.objects.filter(scope, township=township, status__in=OPEN_CASE_STATUSES)
+    new_leads = Lead.objects.filter(scope, township=township, status=LeadStatus.NEW)
+    try:
+        cases_sql, cases_params = open_cases.order_by().values("id", "status").query.sql_with_params()
+        leads_sql, leads_params = new_leads.order_by().values("id").query.sql_with_params()
+    except EmptyResultSet:  # not an enforcement reader: nothing to count
+        return {}, {"red": 0, "yellow": 0, "green": 0, "grey": 0}, 0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT c.status, COUNT(*),
+                   COUNT(k.due_at) FILTER (WHERE k.status <> %s AND k.due_at <= %s),
+                   COUNT(k.due_at) FILTER (WHERE k.status <> %s AND k.due_at > %s AND k.yellow_at <= %s),
+                   COUNT(k.due_at) FILTER (WHERE k.status <> %s AND k.yellow_at > %s),
+                   COUNT(k.due_at) FILTER (WHERE k.status = %s)
+              FROM ({cases_sql}) c
+              LEFT JOIN LATERAL (
+                   SELECT d.status, d.yellow_at, d.due_at FROM {Deadline._meta.db_table} d
+                    WHERE d.content_type_id = %s AND d.object_id = c.id AND d.status <> %s
+                    ORDER BY d.due_at LIMIT 1
+              ) k ON TRUE
+             GROUP BY c.status
+            UNION ALL
+            SELECT NULL, (SELECT COUNT(*) FROM ({leads_sql}) l), 0, 0, 0, 0
+            """,
+            [
+                ClockStatus.SUSPENDED,
+                now,
+                ClockStatus.SUSPENDED,
+                now,
+                now,
+                ClockStatus.SUSPENDED,
+                now,
+                ClockStatus.SUSPENDED,
+                *cases_params,
+                ContentType.objects.get_for_model(Case).pk,
+                ClockStatus.STOPPED,
+                *leads_params,
+            ],
         )
-        .exclude(status=ClockStatus.STOPPED)
-        .order_by("object_id", "due_at")
-        .distinct("object_id")
-        .values("pk")
-    )
-    suspended = Q(status=ClockStatus.SUSPENDED)
-    colours = Deadline.objects.filter(pk__in=most_urgent).aggregate(
-        red=Count("id", filter=~suspended & Q(due_at__lte=now)),
-        yellow=Count("id", filter=~suspended & Q(due_at__gt=now, yellow_at__lte=now)),
-        green=Count("id", filter=~suspended & Q(yellow_at__gt=now)),
-        grey=Count("id", filter=suspended),
-    )
-    return by_state, colours
+        rows = cursor.fetchall()
+    leads = sum(n for status, n, *_colours in rows if status is None)
+    rows = [row for row in rows if row[0] is not None]
+    by_state = {status: n for status, n, *_colours in rows}
+    colours = {colour: sum(row[2 + i] for row in rows) for i, colour in enumerate(("red", "yellow", "green", "grey"))}
+    return by_state, colours, leads
 
 
-def board(user, township):
-    """Everything the squad leader's board shows, in a fixed number of queries whatever the number of cases."""
+def _counted_page(queryset, per_page, count, number):
+    """A Page of `queryset` whose total was counted already: no COUNT(*) of its own."""
+    paginator = Paginator(queryset, per_page)
+    paginator.count = count
+    return paginator.get_page(number)
+
+
+def _board_url(name, *args):
+    """`reverse` of a row's link once for the page, the row's id filled in per row (a {% url %} per row costs
+    more than the rest of the row)."""
+    marker = "9876543210"
+    url = reverse(name, args=[marker, *args])
+
+    def url_of(pk):
+        return url.replace(marker, str(pk))
+
+    return url_of
+
+
+def board(user, township, *, page=1, leads_page=1, profile=None):
+    """Everything the squad leader's board shows, in a fixed number of queries whatever the number of cases and
+    leads: a page of open cases (BOARD_CASES rows, newest first) and a page of new leads (BOARD_LEADS), the counts
+    over all of them, the transfers waiting, the officers' workload."""
     now = timezone.now()
-    cases = attach_clocks(
-        Case.objects.filter(enforcement_q(user, "township"), township=township, status__in=OPEN_CASE_STATUSES)
-        .only("id", "number", "title", "status", "filed_on")
-        .order_by("-filed_on", "-id")[:BOARD_CASES],
-        Case,
+    counts, colours, lead_count = board_counts(user, township, now)
+    open_cases = Case.objects.filter(
+        enforcement_q(user, "township"), township=township, status__in=OPEN_CASE_STATUSES
+    ).only("id", "number", "title", "status", "filed_on")
+    cases_page = _counted_page(
+        _with_clock(open_cases, Case).order_by("-filed_on", "-id"), BOARD_CASES, sum(counts.values()), page
     )
-    counts, colours = board_counts(user, township, now)
     by_state = {status: [] for status in CaseStatus if status in OPEN_CASE_STATUSES}
-    for case in _colour_rows(cases, now):
+    case_url = _board_url("enforcement:case")
+    for case in _colour_rows(list(cases_page.object_list), now):
+        case.url = case_url(case.pk)
         by_state[case.status].append(case)
-    leads = _colour_rows(list(leads_for(user).filter(township=township, status=LeadStatus.NEW)[:50]), now)
+    new_leads = (
+        leads_for(user)
+        .filter(township=township, status=LeadStatus.NEW)
+        .select_related(None)
+        .select_related("first_inquiry_owner", "power")
+        .only(
+            "id",
+            "source",
+            "summary",
+            "received_at",
+            "external_ref",
+            "grid_event_id",
+            "first_inquiry_owner__username",
+            "first_inquiry_owner__first_name",
+            "first_inquiry_owner__last_name",
+            "power__code",
+            "power__name",
+        )
+    )
+    leads_page = _counted_page(new_leads, BOARD_LEADS, lead_count, leads_page)
+    leads = _colour_rows(list(leads_page.object_list), now)
+    file_url, transfer_url = _board_url("enforcement:lead_file"), _board_url("enforcement:lead_transfer")
+    hand_over_url, dismiss_url = (
+        _board_url("enforcement:lead_act", "hand_over"),
+        _board_url("enforcement:lead_act", "dismiss"),
+    )
+    sources = _labels(LeadSource)
+    for lead in leads:
+        lead.source_label = sources.get(lead.source, lead.source)
+        lead.file_url, lead.transfer_url = file_url(lead.pk), transfer_url(lead.pk)
+        lead.hand_over_url, lead.dismiss_url = hand_over_url(lead.pk), dismiss_url(lead.pk)
     transfers = _colour_rows(
         list(
-            transfers_for(user).filter(
+            transfers_for(user, profile=profile)
+            .filter(
                 township=township,
                 status__in=[TransferStatus.SENT, TransferStatus.RETURNED, TransferStatus.COORDINATION],
-            )[:50]
+            )
+            .select_related(None)
+            .select_related("department")
+            .only("id", "direction", "status", "summary", "sent_at", "department__name")[:50]
         ),
         now,
     )
+    directions, statuses = _labels(TransferDirection), _labels(TransferStatus)
+    for transfer in transfers:
+        transfer.direction_label = directions.get(transfer.direction, transfer.direction)
+        transfer.status_label = statuses.get(transfer.status, transfer.status)
+    workload, officers = squad_staff(township)
     return {
         "leads": leads,
         "cases_by_state": [
             (CaseStatus(s).label, s, rows, counts.get(s, 0)) for s, rows in by_state.items() if counts.get(s)
         ],
-        "open_cases": sum(counts.values()),
+        "leads_page": leads_page,
+        "cases_page": cases_page,
+        "open_cases": cases_page.paginator.count,
         "colours": colours,
-        "workload": list(officer_workload(township)),
+        "workload": workload,
+        "squad_officers": officers,
         "transfers": transfers,
     }
 

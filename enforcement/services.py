@@ -11,9 +11,11 @@ import random
 import uuid
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -76,9 +78,10 @@ from enforcement.states import (
 )
 from ruian import clocks
 from ruian.attachments import attach_file
-from ruian.audit import log_action
-from ruian.clocks import Unit
-from ruian.notifications import notify, notify_many
+from ruian.audit import AuditEntry, log_action
+from ruian.clocks import ClockStatus, Deadline, Unit
+from ruian.context import current_ip
+from ruian.notifications import notify, notify_many, notify_select
 from ruian.organisations import Organisation, OrgKind
 from ruian.permissions import in_scope
 from ruian.staff import Role, StaffProfile, has_role, set_staff_organisation
@@ -185,10 +188,75 @@ def _today():
     return timezone.localdate()
 
 
+def _start_first_clock(obj, kind, *, start, unit, amount, division) -> Deadline:
+    """`clocks.start_clock` for an object created in this transaction: it has no clock yet, so there is none to
+    stop (no UPDATE) and nothing to undo on its own (no savepoint): one INSERT.
+
+    The object then carries the clock as `selectors._with_clock` annotates a row (its only open clock is its most
+    urgent), so the API can answer with it without reading the row again."""
+    due_at = clocks.compute_due(start, unit, amount)
+    clock = Deadline.objects.create(
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=obj.pk,
+        kind=kind,
+        division=division,
+        unit=unit,
+        amount=amount,
+        started_at=clocks._as_moment(start),
+        yellow_at=clocks.compute_yellow(start, unit, amount, due_at, settings.CLOCK_YELLOW_SHARE),
+        due_at=due_at,
+    )
+    obj.clock_kind, obj.clock_yellow_at, obj.clock_due_at, obj.clock_status = (
+        kind,
+        clock.yellow_at,
+        due_at,
+        clock.status,
+    )
+    return clock
+
+
+def _stop_clock(obj, kind, *, at=None) -> int:
+    """`clocks.stop_clock` where the stopped clock is not needed: one UPDATE (the row lock is the UPDATE's own)."""
+    return (
+        Deadline.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, kind=kind)
+        .exclude(status=ClockStatus.STOPPED)
+        .update(status=ClockStatus.STOPPED, stopped_at=at or timezone.now())
+    )
+
+
+def _audit_entry(action, *, actor=None, obj=None, from_state="", to_state="", reason="", data=None) -> AuditEntry:
+    """The entry `log_action` writes, unsaved, for writing several in one INSERT (`AuditEntry.objects.bulk_create`)."""
+    if actor is not None and not getattr(actor, "is_authenticated", False):
+        actor = None
+    return AuditEntry(
+        actor=actor,
+        action=action,
+        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
+        object_id=str(obj.pk) if obj is not None else "",
+        object_repr=str(obj)[:200] if obj is not None else "",
+        from_state=str(from_state or ""),
+        to_state=str(to_state or ""),
+        reason=reason or "",
+        data=data or {},
+        ip=current_ip(),
+    )
+
+
+def _notify_squad_leaders_on_commit(township, *, title: str, key: str) -> None:
+    """After commit, tell the township's squad leaders (as `squad_leaders_of` finds them), once per key: one
+    INSERT ... SELECT, the leaders read inside it."""
+    leaders = get_user_model().objects.filter(
+        is_active=True,
+        groups__name=Role.SQUAD_LEADER,
+        staff__organisation__division__code__startswith=township.prefix,
+    )
+    sql, params = leaders.order_by().values("pk").distinct().query.sql_with_params()
+    _after_commit(lambda: notify_select(f"SELECT s.pk, %s, '', '', %s FROM ({sql}) s", [title, key, *params]))
+
+
 # --- leads ------------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def lead_create(
     *,
     township,
@@ -212,24 +280,27 @@ def lead_create(
     if source not in LeadSource.values:
         raise ValidationError({"source": _("线索来源无效。")})
     owner = fields.pop("first_inquiry_owner", None) or (actor if client is None else None)
-    lead = _register_lead(
-        township=township,
-        source=source,
-        summary=summary,
-        received_at=received_at or timezone.now(),
-        first_inquiry_owner=owner,
-        client=client,
-        created_by=actor if client is None else client,
-        audit_actor=actor or client,
-        **fields,
-    )
+    # The checks above only read; the writes are one transaction, which joins the caller's without a savepoint
+    # of its own (the API's idempotency key holds one open: a refusal or a failure rolls that whole one back).
+    with transaction.atomic(savepoint=False):
+        lead = _register_lead(
+            township=township,
+            source=source,
+            summary=summary,
+            received_at=received_at or timezone.now(),
+            first_inquiry_owner=owner,
+            client=client,
+            created_by=actor if client is None else client,
+            audit_actor=actor or client,
+            **fields,
+        )
     return lead
 
 
 def _register_lead(*, audit_actor, **fields) -> Lead:
     """Create the lead, start its filing clock, audit it and tell the township's squad leaders."""
     lead = Lead.objects.create(**fields)
-    clocks.start_clock(
+    _start_first_clock(
         lead,
         FILING,
         start=lead.received_at,
@@ -244,9 +315,8 @@ def _register_lead(*, audit_actor, **fields) -> Lead:
         to_state=lead.status,
         data={"source": lead.source, "grid_event": lead.grid_event_id},
     )
-    leaders = squad_leaders_of(lead.township)
     title = (_("新的案件线索: %(s)s") % {"s": lead.summary})[:200]
-    _after_commit(lambda: notify(leaders, title=title, key=f"enf-lead-{lead.pk}"))
+    _notify_squad_leaders_on_commit(lead.township, title=title, key=f"enf-lead-{lead.pk}")
     return lead
 
 
@@ -329,6 +399,22 @@ def township_holds_penalty_power(township, power, on: datetime.date) -> bool:
     )
 
 
+def _new_case_id(township, *, with_squad: bool) -> tuple[int, int | None]:
+    """The next case id, taken from the table's own sequence before the INSERT so the case number (which shows the
+    id) goes into that INSERT, and the township's squad as `Squad.objects.filter(township=...).first()` finds it:
+    one query for both."""
+    squad_sql, squad_params = "NULL", []
+    if with_squad:
+        squads = Squad.objects.filter(township=township).order_by(*(Squad._meta.ordering or ["pk"]), "pk")
+        squad_sql, squad_params = squads.values("pk")[:1].query.sql_with_params()
+        squad_sql = f"({squad_sql})"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT nextval(pg_get_serial_sequence(%s, 'id')), {squad_sql}", [Case._meta.db_table, *squad_params]
+        )
+        return cursor.fetchone()
+
+
 def _case_number(case: Case) -> str:
     return f"{case.township.code[:9]}-{case.filed_on.year}-{case.pk:06d}"
 
@@ -353,10 +439,12 @@ def case_file(*, township, power, title: str, actor, lead: Lead | None = None, f
     if lead is not None:
         for name in ("party_kind", "party_name", "party_id_number", "party_phone", "party_address"):
             fields.setdefault(name, getattr(lead, name))
-    case = Case.objects.create(
-        number=f"TMP-{uuid.uuid4().hex}",
+    squad = fields.pop("squad", None)
+    case_id, squad_id = _new_case_id(township, with_squad=squad is None)
+    case = Case(
+        id=case_id,
         township=township,
-        squad=fields.pop("squad", None) or Squad.objects.filter(township=township).first(),
+        **({"squad": squad} if squad is not None else {"squad_id": squad_id}),
         lead=lead,
         power=power,
         title=title,
@@ -365,21 +453,31 @@ def case_file(*, township, power, title: str, actor, lead: Lead | None = None, f
         **fields,
     )
     case.number = _case_number(case)
-    case.save(update_fields=["number"])
-    clocks.start_clock(
+    case.save(force_insert=True)
+    _start_first_clock(
         case, DECISION, start=filed_on, unit=Unit.DAYS, amount=setting("DECISION_DAYS"), division=township
     )
-    log_action("enforcement.case.filed", actor=actor, obj=case, to_state=case.status, data={"power": power.code})
+    entries = [
+        _audit_entry("enforcement.case.filed", actor=actor, obj=case, to_state=case.status, data={"power": power.code})
+    ]
     if lead is not None:
-        _move(
-            lead,
-            LEAD_TRANSITIONS,
-            LeadStatus.FILED,
-            actor=actor,
-            action="enforcement.lead.filed",
-            data={"case": case.pk},
+        # _move's transition, with its audit entry written in the same INSERT as the case's
+        check_transition(LEAD_TRANSITIONS, lead.status, LeadStatus.FILED)
+        old = lead.status
+        lead.status = LeadStatus.FILED
+        lead.save(update_fields=["status", "updated_at"])
+        entries.append(
+            _audit_entry(
+                "enforcement.lead.filed",
+                actor=actor,
+                obj=lead,
+                from_state=old,
+                to_state=LeadStatus.FILED,
+                data={"case": case.pk},
+            )
         )
-        clocks.stop_clock(lead, FILING)
+        _stop_clock(lead, FILING)
+    AuditEntry.objects.bulk_create(entries)
     return case
 
 

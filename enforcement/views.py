@@ -10,8 +10,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -19,11 +20,20 @@ from django.views.decorators.http import require_POST
 from enforcement import forms, selectors, services
 from enforcement.models import Decision, InspectionPlan, InspectionTarget, LegalReview, Publication, Transfer
 from enforcement.states import CaseStatus, IllegalTransition, InspectionPlanStatus, state_label
-from ruian.staff import Role, has_role
+from ruian.staff import Role, StaffProfile, has_role
+
+
+def _profile(user):
+    """The user's staff profile with its organisation and division, read in one query once per request."""
+    if not hasattr(user, "_enforcement_profile"):
+        user._enforcement_profile = (
+            StaffProfile.objects.filter(user=user).select_related("organisation__division").first()
+        )
+    return user._enforcement_profile
 
 
 def _township(user):
-    profile = getattr(user, "staff", None)
+    profile = _profile(user)
     organisation = getattr(profile, "organisation", None)
     if organisation is None:
         raise PermissionDenied(_("您没有所属机构。"))
@@ -65,7 +75,13 @@ def _attempt(request, action, success_message, on_error):
 def board(request, status=200):
     _require(request.user, Role.SQUAD_LEADER)
     township = _township(request.user)
-    context = selectors.board(request.user, township)
+    context = selectors.board(
+        request.user,
+        township,
+        page=request.GET.get("page"),
+        leads_page=request.GET.get("leads_page"),
+        profile=_profile(request.user),
+    )
     powers = forms.FileLeadForm(township=township).fields["power"].queryset
     departments = forms.TransferLeadForm().fields["department"].queryset
     context.update(
@@ -81,9 +97,11 @@ def board(request, status=200):
         officer_options=format_html_join(
             "",
             '<option value="{}">{}{}</option>',
-            forms.officers_of(township).values_list("pk", "last_name", "first_name"),
+            ((user.pk, user.last_name, user.first_name) for user in context.pop("squad_officers")),
         ),
         lead_form=forms.LeadForm(),
+        # The same hidden input {% csrf_token %} renders, once for the page's many row forms.
+        csrf_input=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)),
     )
     return render(request, "enforcement/board.html", context, status=status)
 

@@ -27,6 +27,7 @@ from enforcement.models import (
     TrainingSession,
     Transfer,
 )
+from ruian.api.rows import datetime_formatter
 from ruian.divisions import Division, Level
 from ruian.organisations import Organisation, OrgKind
 
@@ -73,6 +74,55 @@ class CaseSerializer(ClockMixin, serializers.ModelSerializer):
             "clock_colour",
         ]
         read_only_fields = fields
+
+
+_DATE = serializers.DateField()
+_MONEY = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class _ClockRow:
+    """The clock columns of a values() row, as `selectors.clock_colour` reads them."""
+
+    __slots__ = ("clock_due_at", "clock_status", "clock_yellow_at")
+
+    def __init__(self, row):
+        self.clock_due_at = row["clock_due_at"]
+        self.clock_status = row["clock_status"]
+        self.clock_yellow_at = row["clock_yellow_at"]
+
+
+def case_list_data(rows) -> list[dict]:
+    """What `CaseSerializer(rows, many=True).data` answers, from `selectors.case_list_rows` values: the same keys
+    in the same order, each value formatted as the same DRF field formats it, without a serializer per row."""
+    to_datetime, to_date, to_money = datetime_formatter(), _DATE.to_representation, _MONEY.to_representation
+    now = timezone.now()
+    data = []
+    for row in rows:
+        due_at, closed_on, fine, kind = row["clock_due_at"], row["closed_on"], row["proposed_fine"], row["clock_kind"]
+        data.append(
+            {
+                "id": row["id"],
+                "number": row["number"],
+                "township": row["township__code"],
+                "power": row["power__code"],
+                "title": row["title"],
+                "status": row["status"],
+                "procedure": row["procedure"],
+                "major": row["major"],
+                "complex": row["complex"],
+                "filed_on": to_date(row["filed_on"]),
+                "party_kind": row["party_kind"],
+                "party_name": row["party_name"],
+                "proposed_fine": None if fine is None else to_money(fine),
+                "proposed_measures": row["proposed_measures"],
+                "closed_on": None if closed_on is None else to_date(closed_on),
+                "updated_at": to_datetime(row["updated_at"]),
+                "clock_kind": None if kind is None else str(kind),
+                "clock_due_at": to_datetime(due_at),
+                "clock_colour": selectors.clock_colour(_ClockRow(row), now),
+            }
+        )
+    return data
 
 
 class CaseFileSerializer(serializers.Serializer):

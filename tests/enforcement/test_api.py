@@ -1,6 +1,7 @@
 """REST API: cases, leads (idempotent), transfers (send/accept/return), published decisions, sync, errors."""
 
 import datetime
+import json
 
 import pytest
 from django.db import connection
@@ -9,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from enforcement import services
-from enforcement.models import Case, Lead, Transfer
+from enforcement.models import Case, Lead, Squad, Transfer
 from enforcement.states import CaseStatus, TransferStatus
 from tests.conftest import login
 from tests.enforcement import factories as ef
@@ -197,3 +198,84 @@ def test_published_decisions_are_public(api, home_township, squad_leader, office
     response = api.get(reverse(DECISIONS))
     assert response.status_code == 200 and response.json()["count"] == 1
     assert api.get(reverse(CASES)).status_code in (401, 403)
+
+
+def test_case_list_answers_what_the_case_serializer_answers(api, squad_leader, officers, home_township, power):
+    """The list is built from plain rows (api.serializers.case_list_data); its JSON must stay CaseSerializer's."""
+    from rest_framework.renderers import JSONRenderer
+
+    from enforcement import selectors
+    from enforcement.api.serializers import CaseSerializer
+
+    ef.filed_case(home_township, squad_leader, power=power)
+    ef.investigating_case(home_township, squad_leader, officers, power=power)
+    suspended = ef.investigating_case(home_township, squad_leader, officers, power=power)
+    services.case_suspend(case=suspended, reason="等待鉴定", actor=squad_leader)
+    ef.notified_case(home_township, squad_leader, officers, power=power)
+    decided = ef.decided_case(home_township, squad_leader, officers, power=power)
+    Case.objects.filter(pk=decided.pk).update(closed_on=datetime.date(2026, 3, 2), complex=True, major=True)
+    login(api, squad_leader)
+
+    def expected(queryset):
+        return json.loads(JSONRenderer().render(CaseSerializer(queryset, many=True).data))
+
+    listed = api.get(reverse(CASES), {"page_size": 200}).json()
+    assert listed["count"] == 5
+    assert listed["results"] == expected(selectors.cases_for(squad_leader))
+    assert {row["clock_colour"] for row in listed["results"]} >= {"grey", "green"}
+    assert any(row["proposed_fine"] for row in listed["results"])
+    since = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+    synced = api.get(reverse(CASES), {"updated_since": since}).json()
+    assert set(synced) == {"next", "previous", "results"}
+    assert synced["results"] == expected(selectors.cases_for(squad_leader).order_by("updated_at", "id"))
+    filtered = api.get(reverse(CASES), {"status": CaseStatus.SUSPENDED}).json()["results"]
+    assert [row["id"] for row in filtered] == [suspended.pk]
+
+
+def test_create_answers_what_reading_the_row_back_answers(api, squad_leader, home_township, power):
+    """Lead and case creation answer from the rows just written (no read back): the same JSON as the read back."""
+    from rest_framework.renderers import JSONRenderer
+
+    from enforcement import selectors
+    from enforcement.api.serializers import CaseDetailSerializer, LeadSerializer
+
+    def rendered(data):
+        return json.loads(JSONRenderer().render(data))
+
+    Squad.objects.create(township=home_township, organisation=squad_leader.staff.organisation, name="第一中队")
+    login(api, squad_leader)
+    body = _lead_body(
+        home_township,
+        received_at="2026-03-02T09:30:00+08:00",
+        party_name="王建华",
+        location="人民路1号",
+        power=power.pk,
+    )
+    created = api.post(reverse(LEADS), body, format="json")
+    assert created.status_code == 201
+    lead = selectors.leads_for(squad_leader).get(pk=created.json()["id"])
+    assert created.json() == rendered(LeadSerializer(lead).data)
+    assert created.json()["clock_kind"] == services.FILING and created.json()["clock_colour"]
+
+    filed = api.post(reverse(CASES), {"township": home_township.code, "power": power.pk, "title": "占道经营案"})
+    assert filed.status_code == 201
+    case = selectors.cases_for(squad_leader).select_related("decision").get(pk=filed.json()["id"])
+    assert filed.json() == rendered(CaseDetailSerializer(case).data)
+    assert case.number.endswith(f"-{case.pk:06d}")
+    assert case.squad == Squad.objects.filter(township=home_township).first()
+
+    from_lead = api.post(
+        reverse(CASES), {"township": home_township.code, "power": power.pk, "title": "案", "lead": lead.pk}
+    )
+    assert from_lead.status_code == 201
+    case = selectors.cases_for(squad_leader).select_related("decision").get(pk=from_lead.json()["id"])
+    assert from_lead.json() == rendered(CaseDetailSerializer(case).data)
+    assert case.party_name == "王建华" and Lead.objects.get(pk=lead.pk).status == "filed"
+    from ruian.audit import AuditEntry
+    from ruian.clocks import Deadline
+
+    filed_entry = AuditEntry.objects.for_object(case).get(action="enforcement.case.filed")
+    lead_entry = AuditEntry.objects.for_object(lead).get(action="enforcement.lead.filed")
+    assert filed_entry.id < lead_entry.id and lead_entry.data == {"case": case.pk}
+    assert (lead_entry.from_state, lead_entry.to_state, lead_entry.actor) == ("new", "filed", squad_leader)
+    assert not Deadline.objects.filter(object_id=lead.pk, kind=services.FILING).exclude(status="stopped").exists()

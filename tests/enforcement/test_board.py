@@ -89,3 +89,68 @@ def test_a_suspended_case_counts_grey(client, squad_leader, officers, home_towns
     services.case_suspend(case=case, reason="等待鉴定", actor=squad_leader)
     login(client, squad_leader)
     assert client.get(reverse("enforcement:board")).context["colours"]["grey"] == 1
+
+
+def test_board_pages_the_open_cases_and_keeps_the_counts(
+    client, squad_leader, officers, home_township, power, monkeypatch
+):
+    monkeypatch.setattr(selectors, "BOARD_CASES", 4)
+    cases = _bulk_cases(7, home_township, squad_leader, power, officers)
+    cases += _bulk_cases(2, home_township, squad_leader, power, officers, due_in_days=-1)
+    login(client, squad_leader)
+    newest_first = sorted(cases, key=lambda c: -c.pk)
+
+    def listed(response):
+        return [case.pk for _label, _status, rows, _count in response.context["cases_by_state"] for case in rows]
+
+    first = client.get(reverse("enforcement:board"))
+    assert listed(first) == [c.pk for c in newest_first[:4]]
+    assert first.context["open_cases"] == 9 and first.context["colours"] == {
+        "green": 7,
+        "yellow": 0,
+        "red": 2,
+        "grey": 0,
+    }
+    html = first.content.decode()
+    assert "第 1 / 3 页" in html and "?page=2" in html
+    assert reverse("enforcement:case", args=[newest_first[0].pk]) in html
+    second = client.get(reverse("enforcement:board"), {"page": 2})
+    assert listed(second) == [c.pk for c in newest_first[4:8]]
+    assert second.context["open_cases"] == 9 and "本状态共 9 件,本页列出 4 件。" in second.content.decode()
+    assert listed(client.get(reverse("enforcement:board"), {"page": 99})) == [newest_first[8].pk]
+    assert listed(client.get(reverse("enforcement:board"), {"page": "x"})) == listed(first)
+
+
+def test_board_links_and_labels_of_lead_and_transfer_rows(client, squad_leader, home_township, department):
+    lead = ef.lead(home_township, squad_leader, summary="夜间施工噪声")
+    sent = ef.lead(home_township, squad_leader, summary="无证经营")
+    services.lead_transfer(lead=sent, reason="移送", actor=squad_leader, department=department)
+    login(client, squad_leader)
+    html = client.get(reverse("enforcement:board")).content.decode()
+    for url in (
+        reverse("enforcement:lead_file", args=[lead.pk]),
+        reverse("enforcement:lead_transfer", args=[lead.pk]),
+        reverse("enforcement:lead_act", args=[lead.pk, "hand_over"]),
+        reverse("enforcement:lead_act", args=[lead.pk, "dismiss"]),
+    ):
+        assert f'action="{url}"' in html
+    assert lead.get_source_display() in html
+    transfer = sent.transfers.get()
+    assert f"{transfer.get_direction_display()} · {department.name} · 无证经营" in html
+    assert transfer.get_status_display() in html
+    assert html.count('name="csrfmiddlewaretoken"') >= 4
+
+
+def test_board_pages_the_new_leads_with_their_total(client, squad_leader, home_township, monkeypatch):
+    monkeypatch.setattr(selectors, "BOARD_LEADS", 2)
+    leads = [ef.lead(home_township, squad_leader, summary=f"线索{n}") for n in range(5)]
+    login(client, squad_leader)
+    first = client.get(reverse("enforcement:board"))
+    assert first.context["leads_page"].paginator.count == 5 and len(first.context["leads"]) == 2
+    assert "新线索 (5)" in first.content.decode() and "leads_page=2" in first.content.decode()
+    seen = [
+        lead.pk
+        for n in (1, 2, 3)
+        for lead in client.get(reverse("enforcement:board"), {"leads_page": n}).context["leads"]
+    ]
+    assert sorted(seen) == sorted(lead.pk for lead in leads)
