@@ -329,7 +329,7 @@ def receive_application(
         # Size and type are checked by the kernel; a bad file refuses the whole receipt.
         attach_file(obj=app, upload=upload, actor=actor, description=_("收件扫描件"))
     clocks.start_clock(
-        app, CLOCK_NOTICE, start=received_at, unit=Unit.WORKING_DAYS, amount=NOTICE_DAYS, division=township
+        app, CLOCK_NOTICE, start=received_at, unit=Unit.WORKING_DAYS, amount=NOTICE_DAYS, division=township, fresh=True
     )
     return app
 

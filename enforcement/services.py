@@ -11,9 +11,7 @@ import random
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -78,9 +76,8 @@ from enforcement.states import (
 )
 from ruian import clocks
 from ruian.attachments import attach_file
-from ruian.audit import AuditEntry, log_action
-from ruian.clocks import ClockStatus, Deadline, Unit
-from ruian.context import current_ip
+from ruian.audit import audit_entry, log_action, log_actions
+from ruian.clocks import Deadline, Unit
 from ruian.notifications import notify, notify_many, notify_select
 from ruian.organisations import Organisation, OrgKind
 from ruian.permissions import in_scope
@@ -189,57 +186,18 @@ def _today():
 
 
 def _start_first_clock(obj, kind, *, start, unit, amount, division) -> Deadline:
-    """`clocks.start_clock` for an object created in this transaction: it has no clock yet, so there is none to
-    stop (no UPDATE) and nothing to undo on its own (no savepoint): one INSERT.
+    """`clocks.start_clock` for an object created in this transaction (one INSERT, nothing to stop).
 
     The object then carries the clock as `selectors._with_clock` annotates a row (its only open clock is its most
     urgent), so the API can answer with it without reading the row again."""
-    due_at = clocks.compute_due(start, unit, amount)
-    clock = Deadline.objects.create(
-        content_type=ContentType.objects.get_for_model(obj),
-        object_id=obj.pk,
-        kind=kind,
-        division=division,
-        unit=unit,
-        amount=amount,
-        started_at=clocks._as_moment(start),
-        yellow_at=clocks.compute_yellow(start, unit, amount, due_at, settings.CLOCK_YELLOW_SHARE),
-        due_at=due_at,
-    )
+    clock = clocks.start_clock(obj, kind, start=start, unit=unit, amount=amount, division=division, fresh=True)
     obj.clock_kind, obj.clock_yellow_at, obj.clock_due_at, obj.clock_status = (
         kind,
         clock.yellow_at,
-        due_at,
+        clock.due_at,
         clock.status,
     )
     return clock
-
-
-def _stop_clock(obj, kind, *, at=None) -> int:
-    """`clocks.stop_clock` where the stopped clock is not needed: one UPDATE (the row lock is the UPDATE's own)."""
-    return (
-        Deadline.objects.filter(content_type=ContentType.objects.get_for_model(obj), object_id=obj.pk, kind=kind)
-        .exclude(status=ClockStatus.STOPPED)
-        .update(status=ClockStatus.STOPPED, stopped_at=at or timezone.now())
-    )
-
-
-def _audit_entry(action, *, actor=None, obj=None, from_state="", to_state="", reason="", data=None) -> AuditEntry:
-    """The entry `log_action` writes, unsaved, for writing several in one INSERT (`AuditEntry.objects.bulk_create`)."""
-    if actor is not None and not getattr(actor, "is_authenticated", False):
-        actor = None
-    return AuditEntry(
-        actor=actor,
-        action=action,
-        content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
-        object_id=str(obj.pk) if obj is not None else "",
-        object_repr=str(obj)[:200] if obj is not None else "",
-        from_state=str(from_state or ""),
-        to_state=str(to_state or ""),
-        reason=reason or "",
-        data=data or {},
-        ip=current_ip(),
-    )
 
 
 def _notify_squad_leaders_on_commit(township, *, title: str, key: str) -> None:
@@ -458,7 +416,7 @@ def case_file(*, township, power, title: str, actor, lead: Lead | None = None, f
         case, DECISION, start=filed_on, unit=Unit.DAYS, amount=setting("DECISION_DAYS"), division=township
     )
     entries = [
-        _audit_entry("enforcement.case.filed", actor=actor, obj=case, to_state=case.status, data={"power": power.code})
+        audit_entry("enforcement.case.filed", actor=actor, obj=case, to_state=case.status, data={"power": power.code})
     ]
     if lead is not None:
         # _move's transition, with its audit entry written in the same INSERT as the case's
@@ -467,7 +425,7 @@ def case_file(*, township, power, title: str, actor, lead: Lead | None = None, f
         lead.status = LeadStatus.FILED
         lead.save(update_fields=["status", "updated_at"])
         entries.append(
-            _audit_entry(
+            audit_entry(
                 "enforcement.lead.filed",
                 actor=actor,
                 obj=lead,
@@ -476,8 +434,8 @@ def case_file(*, township, power, title: str, actor, lead: Lead | None = None, f
                 data={"case": case.pk},
             )
         )
-        _stop_clock(lead, FILING)
-    AuditEntry.objects.bulk_create(entries)
+        clocks.stop_clock(lead, FILING)
+    log_actions(entries)
     return case
 
 

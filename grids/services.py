@@ -132,24 +132,8 @@ def _notify_users(users, *, title, body="", link="") -> None:
 
 
 def _switch_clock(event: Event, kind: str, *, start, unit: str, amount: int, division, stop=()) -> None:
-    """Stop the event's open clocks of `kind` and of the kinds in `stop`, and start its `kind` clock: the rows
-    clocks.stop_clock and clocks.start_clock write, in one UPDATE and one INSERT (no savepoints, no reads)."""
-    content_type = ContentType.objects.get_for_model(Event)
-    clocks.Deadline.objects.filter(content_type=content_type, object_id=event.pk, kind__in=[kind, *stop]).exclude(
-        status=clocks.ClockStatus.STOPPED
-    ).update(status=clocks.ClockStatus.STOPPED, stopped_at=timezone.now())
-    due_at = clocks.compute_due(start, unit, amount)
-    clocks.Deadline.objects.create(
-        content_type=content_type,
-        object_id=event.pk,
-        kind=kind,
-        division=division,
-        unit=unit,
-        amount=amount,
-        started_at=start,
-        yellow_at=clocks.compute_yellow(start, unit, amount, due_at, settings.CLOCK_YELLOW_SHARE),
-        due_at=due_at,
-    )
+    """Stop the event's open clocks of `kind` and of the kinds in `stop`, and start its `kind` clock."""
+    clocks.start_clock(event, kind, start=start, unit=unit, amount=amount, division=division, also_stop=stop)
 
 
 def _lock(event: Event) -> Event:

@@ -66,7 +66,7 @@ class AuditEntry(models.Model):
         raise PermissionDenied(_("审计记录不可删除。"))
 
 
-def log_action(
+def audit_entry(
     action: str,
     *,
     actor=None,
@@ -76,10 +76,10 @@ def log_action(
     reason: str = "",
     data: dict | None = None,
 ) -> AuditEntry:
-    """Record one change. `action` is `app.object.verb`, e.g. `approvals.application.accepted`."""
+    """The entry `log_action` writes, unsaved: several are written in one INSERT by `log_actions`."""
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEntry.objects.create(
+    return AuditEntry(
         actor=actor,
         action=action,
         content_type=ContentType.objects.get_for_model(obj) if obj is not None else None,
@@ -91,6 +91,29 @@ def log_action(
         data=data or {},
         ip=current_ip(),
     )
+
+
+def log_action(
+    action: str,
+    *,
+    actor=None,
+    obj=None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict | None = None,
+) -> AuditEntry:
+    """Record one change. `action` is `app.object.verb`, e.g. `approvals.application.accepted`."""
+    entry = audit_entry(
+        action, actor=actor, obj=obj, from_state=from_state, to_state=to_state, reason=reason, data=data
+    )
+    entry.save(force_insert=True)
+    return entry
+
+
+def log_actions(entries: list[AuditEntry]) -> list[AuditEntry]:
+    """Record several changes (each made by `audit_entry`) in one INSERT."""
+    return AuditEntry.objects.bulk_create(entries)
 
 
 # Installed by migration 0002 on PostgreSQL: the table refuses UPDATE and DELETE whoever asks.

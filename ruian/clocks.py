@@ -16,7 +16,7 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -162,7 +162,6 @@ def compute_yellow(start, unit: str, amount: int, due_at: datetime.datetime, sha
     return compute_due(start, unit, used)
 
 
-@transaction.atomic
 def start_clock(
     obj,
     kind: str,
@@ -173,34 +172,40 @@ def start_clock(
     legal_amount: int | None = None,
     division: Division | None = None,
     yellow_share: float | None = None,
+    fresh: bool = False,
+    also_stop: Iterable[str] = (),
 ) -> Deadline:
     """Start (or restart, e.g. after supplemented materials) the `kind` clock of `obj`.
 
     `amount` is the limit the clock shows (the promised one where there is one); `legal_amount`, when
-    longer, is the hard stop.
+    longer, is the hard stop. The open clocks of `kind` and of the kinds in `also_stop` are stopped first,
+    in one UPDATE; `fresh=True` says `obj` was created in this transaction, so none can be open.
     """
     if amount < 0 or (legal_amount is not None and legal_amount < amount):
         raise ValidationError(_("承诺时限不能长于法定时限。"), code="clock_limits")
     content_type = ContentType.objects.get_for_model(obj)
-    Deadline.objects.filter(content_type=content_type, object_id=obj.pk, kind=kind).exclude(
-        status=ClockStatus.STOPPED
-    ).update(status=ClockStatus.STOPPED, stopped_at=timezone.now())
     share = settings.CLOCK_YELLOW_SHARE if yellow_share is None else yellow_share
     due_at = compute_due(start, unit, amount)
     hard_due_at = compute_due(start, unit, legal_amount) if legal_amount and legal_amount > amount else None
-    return Deadline.objects.create(
-        content_type=content_type,
-        object_id=obj.pk,
-        kind=kind,
-        division=division,
-        unit=unit,
-        amount=amount,
-        legal_amount=legal_amount,
-        started_at=_as_moment(start),
-        yellow_at=compute_yellow(start, unit, amount, due_at, share),
-        due_at=due_at,
-        hard_due_at=hard_due_at,
-    )
+    # No savepoint: only a database error can end this block early, and that aborts the transaction anyway.
+    with transaction.atomic(savepoint=False):
+        if not fresh:
+            Deadline.objects.filter(content_type=content_type, object_id=obj.pk, kind__in=[kind, *also_stop]).exclude(
+                status=ClockStatus.STOPPED
+            ).update(status=ClockStatus.STOPPED, stopped_at=timezone.now())
+        return Deadline.objects.create(
+            content_type=content_type,
+            object_id=obj.pk,
+            kind=kind,
+            division=division,
+            unit=unit,
+            amount=amount,
+            legal_amount=legal_amount,
+            started_at=_as_moment(start),
+            yellow_at=compute_yellow(start, unit, amount, due_at, share),
+            due_at=due_at,
+            hard_due_at=hard_due_at,
+        )
 
 
 def open_clock(obj, kind: str, *, lock: bool = True) -> Deadline | None:
@@ -212,15 +217,24 @@ def open_clock(obj, kind: str, *, lock: bool = True) -> Deadline | None:
     return qs.first()
 
 
-@transaction.atomic
 def stop_clock(obj, kind: str, *, at=None) -> Deadline | None:
-    clock = open_clock(obj, kind)
-    if clock is None:
-        return None
-    clock.status = ClockStatus.STOPPED
-    clock.stopped_at = at or timezone.now()
-    clock.save(update_fields=["status", "stopped_at"])
-    return clock
+    """Stop the open `kind` clock of `obj` (there is at most one) and return it; None when none is open.
+
+    One UPDATE … RETURNING: it locks and changes the row in the same statement."""
+    table = Deadline._meta.db_table
+    stopped = Deadline.objects.raw(
+        f"UPDATE {table} SET status = %s, stopped_at = %s "
+        "WHERE content_type_id = %s AND object_id = %s AND kind = %s AND status <> %s RETURNING *",
+        [
+            ClockStatus.STOPPED,
+            at or timezone.now(),
+            ContentType.objects.get_for_model(obj).pk,
+            obj.pk,
+            kind,
+            ClockStatus.STOPPED,
+        ],
+    )
+    return next(iter(stopped), None)
 
 
 @transaction.atomic

@@ -40,23 +40,23 @@ class Notification(models.Model):
 
 
 def notify(recipients, *, title: str, body: str = "", link: str = "", key: str = "", email: bool = False) -> int:
-    """Notify each recipient once per key; returns how many new notifications were written."""
-    recipients = [user for user in recipients if user is not None]
+    """Notify each recipient once per key; returns how many new notifications were written.
+
+    One INSERT: the (recipient, key) constraint drops what was already delivered (a concurrent sweep
+    that got there first wins), and only the recipients it wrote to get the e-mail."""
+    recipients = {user.pk: user for user in recipients if user is not None}
     if not recipients:
         return 0
-    rows = [Notification(recipient=user, title=title, body=body, link=link, key=key) for user in recipients]
-    if key:
-        already = set(
-            Notification.objects.filter(key=key, recipient__in=recipients).values_list("recipient_id", flat=True)
-        )
-        rows = [row for row in rows if row.recipient_id not in already]
-    # ignore_conflicts: a concurrent sweep that got there first wins, the unique constraint decides.
-    Notification.objects.bulk_create(rows, ignore_conflicts=True)
+    written = _insert(
+        "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[])",
+        [list(recipients), *([str(value or "")] * len(recipients) for value in (title, body, link, key))],
+        returning=True,
+    )
     if email:
-        addresses = [row.recipient.email for row in rows if row.recipient.email]
+        addresses = [recipients[pk].email for pk in written if recipients[pk].email]
         if addresses:
             transaction.on_commit(lambda: _send_email(title, body, addresses))
-    return len(rows)
+    return len(written)
 
 
 def notify_select(sql: str, params=()) -> int:
@@ -67,6 +67,12 @@ def notify_select(sql: str, params=()) -> int:
     writes nothing twice, and a duplicate within the rows once; titles, links and keys are cut to fit.
     Returns how many were new. In-app only: a sweep notifies thousands at once.
     """
+    return _insert(sql, params)
+
+
+def _insert(sql: str, params, *, returning: bool = False):
+    """INSERT the (recipient id, title, body, link, key) rows `sql` selects, once per (recipient, key):
+    how many were new, or with `returning` the ids of the recipients written to."""
     field = Notification._meta.get_field
     with connection.cursor() as cursor:
         cursor.execute(
@@ -78,10 +84,11 @@ def notify_select(sql: str, params=()) -> int:
               FROM ({sql}) AS n(recipient_id, title, body, link, key)
              WHERE n.recipient_id IS NOT NULL
             ON CONFLICT (recipient_id, key) WHERE key <> '' DO NOTHING
+            {"RETURNING recipient_id" if returning else ""}
             """,
             [timezone.now(), *params],
         )
-        return cursor.rowcount
+        return [row[0] for row in cursor.fetchall()] if returning else cursor.rowcount
 
 
 def notify_many(notices) -> int:
