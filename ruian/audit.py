@@ -93,20 +93,10 @@ def audit_entry(
     )
 
 
-def log_action(
-    action: str,
-    *,
-    actor=None,
-    obj=None,
-    from_state: str = "",
-    to_state: str = "",
-    reason: str = "",
-    data: dict | None = None,
-) -> AuditEntry:
-    """Record one change. `action` is `app.object.verb`, e.g. `approvals.application.accepted`."""
-    entry = audit_entry(
-        action, actor=actor, obj=obj, from_state=from_state, to_state=to_state, reason=reason, data=data
-    )
+def log_action(action: str, **fields) -> AuditEntry:
+    """Record one change. `action` is `app.object.verb`, e.g. `approvals.application.accepted`; `fields` are
+    `audit_entry`'s (actor, obj, from_state, to_state, reason, data)."""
+    entry = audit_entry(action, **fields)
     entry.save(force_insert=True)
     return entry
 
