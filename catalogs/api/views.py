@@ -17,7 +17,6 @@ from rest_framework.response import Response
 from catalogs import imports, selectors, services
 from catalogs.api import filters, rows
 from catalogs.api import serializers as s
-from catalogs.api.pagination import KnownCount, KnownCountPagination, WindowCountPagination, with_total
 from catalogs.models import (
     CatalogKind,
     CatalogVersion,
@@ -32,6 +31,7 @@ from catalogs.models import (
     TerritorialMatter,
 )
 from catalogs.states import VersionStatus
+from ruian.api.pagination import KnownCount, KnownCountPagination, WindowCountPagination, with_total
 from ruian.divisions import Division, Level
 from ruian.permissions import in_scope, scope_q
 

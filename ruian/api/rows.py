@@ -32,3 +32,33 @@ def datetime_formatter():
         return _DATETIME.to_representation(value)
 
     return to_representation
+
+
+ORGANISATION_COLUMNS = ("id", "name", "kind", "stationed_type", "township_share", "short_code", "phone")
+
+
+def organisation_values(queryset):
+    return queryset.values(*ORGANISATION_COLUMNS, "parent_id", "home_department_id", "division__code", "division__name")
+
+
+def organisation_rows(values) -> list[dict]:
+    """What `OrganisationSerializer(many=True)` answers, from `organisation_values` rows."""
+    from ruian.api.serializers import OrganisationSerializer
+
+    share = OrganisationSerializer().fields["township_share"].to_representation
+    return [
+        {
+            "id": v["id"],
+            "name": v["name"],
+            "kind": v["kind"],
+            "division": v["division__code"],
+            "division_name": v["division__name"],
+            "parent": v["parent_id"],
+            "home_department": v["home_department_id"],
+            "stationed_type": v["stationed_type"],
+            "township_share": None if v["township_share"] is None else share(v["township_share"]),
+            "short_code": v["short_code"],
+            "phone": v["phone"],
+        }
+        for v in values
+    ]

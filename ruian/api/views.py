@@ -5,6 +5,8 @@ from rest_framework.response import Response
 
 from ruian import notifications, selectors, workdays
 from ruian.api import serializers as s
+from ruian.api.pagination import WindowCountPagination, with_total
+from ruian.api.rows import organisation_rows, organisation_values
 from ruian.apiclients import Scope
 from ruian.divisions import Division
 from ruian.notifications import Notification
@@ -88,6 +90,19 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return selectors.organisations_for(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        # OrganisationSerializer's JSON from values() rows, the total counted in the page's own query.
+        queryset = self.filter_queryset(self.get_queryset())
+        paginator = self.paginator
+        page = paginator.paginate_queryset(with_total(organisation_values(queryset)), request, view=self)
+        return paginator.get_paginated_response(organisation_rows(page))
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            self._paginator = WindowCountPagination()
+        return self._paginator
 
 
 class StaffViewSet(viewsets.ReadOnlyModelViewSet):

@@ -83,3 +83,30 @@ def test_users_without_profile_or_organisation_load_as_the_orm_loads_them(db, dj
     assert full.staff.organisation.division == clerk.staff.organisation.division
     assert full.get_full_name() == clerk.get_full_name() and full.password == clerk.password
     assert load_user(10**9) is None
+
+
+def test_organisations_list_is_the_serializers_json_in_one_page_query(api, editor, home_centre, home_township):
+    from ruian.api.serializers import OrganisationSerializer
+    from ruian.organisations import Organisation, OrgKind
+    from ruian.selectors import organisations_for
+
+    Organisation.objects.create(
+        name="县市场监管局长沙所",
+        kind=OrgKind.STATIONED_UNIT,
+        division=home_township,
+        parent=home_centre,
+        stationed_type="market_regulation",
+        township_share="0.60",
+        short_code="SC",
+        phone="0513-1",
+    )
+    api.force_authenticate(editor)
+    api.get("/api/v1/organisations/")
+    with CaptureQueriesContext(connection) as captured:
+        body = api.get("/api/v1/organisations/", {"page_size": 500}).json()
+    pages = [q["sql"] for q in captured.captured_queries if "ruian_organisation" in q["sql"]]
+    assert len(pages) == 1 and "OVER ()" in pages[0]  # the page carries its total: no COUNT query of its own
+    expected = OrganisationSerializer(organisations_for(editor), many=True).data
+    assert body["results"] == [dict(row) for row in expected] and body["count"] == len(expected)
+    assert any(row["township_share"] == "0.60" for row in body["results"])
+    assert api.get("/api/v1/organisations/", {"page": 99}).status_code == 404
