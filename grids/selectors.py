@@ -6,6 +6,7 @@ from django.db import connection
 from django.db.models import Count, Prefetch, Q
 
 from grids import conf
+from grids.geometry import covers
 from grids.models import Escalation, Event, EventCategory, Grid, GridWorker, Whistle, WhistleCall, distance_metres
 from grids.states import OPEN_STATUSES, WhistleCallStatus
 from ruian.permissions import scope_q
@@ -71,12 +72,9 @@ def _from_row(row, with_workers: bool, boundary) -> Grid:
 
 def grid_for_point(lng: float, lat: float, *, with_workers: bool = False) -> Grid | None:
     """The active grid whose boundary holds the point; a dedicated grid wins over the comprehensive one
-    around it. Candidates come from the bounding-box index, the exact test from shapely. The grid comes
+    around it. Candidates come from the bounding-box index, the exact test from `geometry.covers`. The grid comes
     with its village and township loaded, and with `with_workers` its active workers (as `public_grids`
     prefetches them: id, name, phone, employment), all in one statement."""
-    from shapely.geometry import Point, shape
-
-    point = Point(lng, lat)
     if connection.vendor == "postgresql":
         # One plain statement on the GiST index of migration 0002 (the expression must match it exactly;
         # `box @> point` is not a GiST box operator, a zero-size box at the point is). Plain SQL because the
@@ -89,7 +87,7 @@ def grid_for_point(lng: float, lat: float, *, with_workers: bool = False) -> Gri
         for row in rows:
             boundary = row[at["boundary"]]
             boundary = json.loads(boundary) if isinstance(boundary, str) else boundary
-            if shape(boundary).covers(point):
+            if covers(boundary, lng, lat):
                 area = (row[at["max_lng"]] - row[at["min_lng"]]) * (row[at["max_lat"]] - row[at["min_lat"]])
                 found.append(((row[at["kind"]] != "dedicated", area, row[at["code"]]), row, boundary))
         if not found:
@@ -100,7 +98,7 @@ def grid_for_point(lng: float, lat: float, *, with_workers: bool = False) -> Gri
     candidates = Grid.objects.filter(
         is_active=True, min_lng__lte=lng, max_lng__gte=lng, min_lat__lte=lat, max_lat__gte=lat
     ).select_related("division__parent")
-    found = [grid for grid in candidates if shape(grid.boundary).covers(point)]
+    found = [grid for grid in candidates if covers(grid.boundary, lng, lat)]
     if not found:
         return None
     found.sort(key=lambda g: (g.kind != "dedicated", (g.max_lng - g.min_lng) * (g.max_lat - g.min_lat), g.code))

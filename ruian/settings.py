@@ -40,7 +40,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "guardian",
     "axes",
-    "import_export",
+    # django-import-export is used for its resources only (catalogs, grids): not installed as an app, whose
+    # admin module would load every spreadsheet format (openpyxl, 14 MB) into each web worker at start.
     "ruian",
     "catalogs",
     "approvals",
