@@ -29,6 +29,8 @@ def main(argv=None):
     parser.add_argument("--scale", choices=SCALES, default="small")
     parser.add_argument("--duration", type=int, help="seconds of load per request type")
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default: one per core)")
+    parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--reuse", action="store_true", help="keep the data of the last run")
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
     parser.add_argument(
@@ -109,7 +111,7 @@ def main(argv=None):
         "session": {"Cookie": f"sessionid={session_key(clerk)}"},
     }
     rows = []
-    with Server(args.database_url) as server:
+    with Server(args.database_url, workers=args.workers, threads=args.threads) as server:
         for request in requests:
             headers = dict(headers_for[request.get("auth")])
             if request.get("user") is not None:
@@ -323,6 +325,7 @@ def report(args, rows, sweeps, memory, duration, timings, elapsed):
     say("")
     say(
         f"scale {args.scale}, {args.connections} clients, {duration}s per request type, {machine()}, "
+        f"gunicorn {args.workers} workers x {args.threads} threads, "
         f"data generated in {timings['total']:.0f}s, whole run {elapsed:.0f}s"
     )
     header = (
@@ -378,6 +381,8 @@ def report(args, rows, sweeps, memory, duration, timings, elapsed):
         "machine": machine(),
         "command": command_line(args),
         "connections": args.connections,
+        "workers": args.workers,
+        "threads": args.threads,
         "duration": duration,
         "generate_seconds": timings,
         "run_seconds": elapsed,
@@ -396,6 +401,8 @@ def command_line(args) -> str:
         command += f" --duration {args.duration}"
     if args.connections != 16:
         command += f" --connections {args.connections}"
+    if (args.workers, args.threads) != (2, 4):
+        command += f" --workers {args.workers} --threads {args.threads}"
     return command
 
 
@@ -404,7 +411,8 @@ def markdown(result, trivial) -> str:
     out = [
         f"Scale `{result['scale']}` on {result['machine']} (`{result['command']}`; data generated in "
         f"{result['generate_seconds']['total']:.0f} s, whole run {result['run_seconds']:.0f} s; "
-        f"{result['connections']} clients, {result['duration']} s per request type):",
+        f"{result['connections']} clients, {result['duration']} s per request type, gunicorn "
+        f"{result['workers']} workers × {result['threads']} threads):",
         "",
         "| request | kind | req/s | share of trivial | p50 ms | p95 ms | p99 ms | SQL | goal |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|",

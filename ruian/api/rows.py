@@ -7,6 +7,7 @@ documentation and the single-object answer. What they share lives here.
 """
 
 import datetime
+import functools
 
 from django.conf import settings
 from django.utils import timezone
@@ -41,11 +42,16 @@ def organisation_values(queryset):
     return queryset.values(*ORGANISATION_COLUMNS, "parent_id", "home_department_id", "division__code", "division__name")
 
 
-def organisation_rows(values) -> list[dict]:
-    """What `OrganisationSerializer(many=True)` answers, from `organisation_values` rows."""
+@functools.cache
+def _share_field():
     from ruian.api.serializers import OrganisationSerializer
 
-    share = OrganisationSerializer().fields["township_share"].to_representation
+    return OrganisationSerializer().fields["township_share"]
+
+
+def organisation_rows(values) -> list[dict]:
+    """What `OrganisationSerializer(many=True)` answers, from `organisation_values` rows."""
+    share = _share_field().to_representation
     return [
         {
             "id": v["id"],
@@ -62,3 +68,15 @@ def organisation_rows(values) -> list[dict]:
         }
         for v in values
     ]
+
+
+def organisation_row(organisation) -> dict:
+    """What `OrganisationSerializer(organisation).data` answers (its division loaded)."""
+    values = {name: getattr(organisation, name) for name in ORGANISATION_COLUMNS}
+    values.update(
+        parent_id=organisation.parent_id,
+        home_department_id=organisation.home_department_id,
+        division__code=organisation.division.code,
+        division__name=organisation.division.name,
+    )
+    return organisation_rows([values])[0]

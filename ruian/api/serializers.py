@@ -93,7 +93,9 @@ class MeSerializer(serializers.ModelSerializer):
         profile = getattr(obj, "staff", None)
         if profile is None or profile.organisation is None:
             return None
-        return OrganisationSerializer(profile.organisation).data
+        from ruian.api.rows import organisation_row
+
+        return organisation_row(profile.organisation)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
