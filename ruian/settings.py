@@ -171,7 +171,8 @@ REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {
     "default": {
         # Cache and throttling state only: nothing durable is kept in Redis (it keeps nothing on disk).
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis backend, with one client per connection pool (ruian/cache.py).
+        "BACKEND": "ruian.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }

@@ -15,15 +15,6 @@ from rest_framework import throttling
 log = logging.getLogger(__name__)
 
 
-def _redis_client(cache):
-    """One redis-py client per cache backend object (over the backend's own connection pool), kept on it.
-    Django's backend builds a new client object, with its table of ~170 response callbacks, on every call."""
-    client = getattr(cache, "_ruian_throttle_client", None)
-    if client is None:
-        client = cache._ruian_throttle_client = cache._cache.get_client(write=True)
-    return client
-
-
 class _WindowCounter:
     def allow_request(self, request, view):
         try:
@@ -48,7 +39,7 @@ class _WindowCounter:
         cache = self.cache
         if isinstance(cache, RedisCache):
             key = cache.make_and_validate_key(key)
-            pipeline = _redis_client(cache).pipeline(transaction=False)
+            pipeline = cache._cache.get_client(key, write=True).pipeline(transaction=False)
             pipeline.incr(key)
             pipeline.expire(key, timeout, nx=True)
             return pipeline.execute()[0]

@@ -15,9 +15,7 @@ from tests.conftest import login
 @pytest.fixture
 def redis_cache(settings):
     # The real session cache (the suite may run with a local-memory cache elsewhere).
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.REDIS_URL}
-    }
+    settings.CACHES = {"default": {"BACKEND": "ruian.cache.RedisCache", "LOCATION": settings.REDIS_URL}}
     yield
     cache.clear()
 
@@ -110,3 +108,12 @@ def test_organisations_list_is_the_serializers_json_in_one_page_query(api, edito
     assert body["results"] == [dict(row) for row in expected] and body["count"] == len(expected)
     assert any(row["township_share"] == "0.60" for row in body["results"])
     assert api.get("/api/v1/organisations/", {"page": 99}).status_code == 404
+
+
+def test_the_redis_cache_keeps_one_client_per_pool(redis_cache):
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    backend.set("ruian-test", 1)
+    assert backend.get("ruian-test") == 1
+    assert backend._cache.get_client(write=True) is backend._cache.get_client(write=True)
