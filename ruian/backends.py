@@ -47,9 +47,10 @@ def _statement(with_token: bool):
     parts = [(None, None, *_columns(ClientToken, "t"))] if with_token else []
     parts += [(model, attribute, *_columns(model, alias)) for model, alias, attribute in _CHAIN]
     select = ", ".join(column for part in parts for column in part[2])
+    role_names = ", ".join(f"'{role}'" for role in Role.values)  # the code's own constants
     roles = (
         "ARRAY(SELECT g.name FROM auth_group g JOIN auth_user_groups ug ON ug.group_id = g.id "
-        "WHERE ug.user_id = u.id AND g.name = ANY(%s) ORDER BY g.name)"
+        f"WHERE ug.user_id = u.id AND g.name IN ({role_names}) ORDER BY g.name)"
     )
     unread = "(SELECT count(*) FROM ruian_notification n WHERE n.recipient_id = u.id AND n.read_at IS NULL)"
     related = (
@@ -60,10 +61,10 @@ def _statement(with_token: bool):
     if with_token:
         sql = (
             f"SELECT {select}, {roles}, 0 FROM {ClientToken._meta.db_table} t "
-            f'JOIN {User._meta.db_table} u ON u."id" = t."user_id" {related} WHERE t."key_hash" = %s'
+            f'JOIN {User._meta.db_table} u ON u."id" = t."user_id" {related} WHERE t."key_hash" = $1'
         )
     else:
-        sql = f'SELECT {select}, {roles}, {unread} FROM {User._meta.db_table} u {related} WHERE u."id" = %s'
+        sql = f'SELECT {select}, {roles}, {unread} FROM {User._meta.db_table} u {related} WHERE u."id" = $1'
     return sql, parts
 
 
@@ -84,8 +85,17 @@ def _instances(row, parts):
 
 def _load(where_value, *, with_token: bool):
     sql, parts = _statement(with_token)
+    name = "ruian_load_token" if with_token else "ruian_load_user"
     with connection.cursor() as cursor:
-        cursor.execute(sql, [list(Role.values), where_value])
+        # A prepared statement: PostgreSQL plans it once per connection (planning the five-table join
+        # cost more than running it). It outlives a rolled-back transaction; a new connection prepares anew.
+        prepared = getattr(connection, "ruian_prepared", None)  # on this thread's connection wrapper
+        if prepared is None:
+            prepared = connection.ruian_prepared = {}
+        if prepared.get(name) is not connection.connection:
+            cursor.execute(f"PREPARE {name} AS {sql}")
+            prepared[name] = connection.connection
+        cursor.execute(f"EXECUTE {name}(%s)", [where_value])
         row = cursor.fetchone()
     if row is None:
         return None
