@@ -73,7 +73,7 @@ def test_users_without_profile_or_organisation_load_as_the_orm_loads_them(db, dj
     loaded = load_user(bare.pk)
     assert loaded == bare and loaded.unread_notifications == 0
     with pytest.raises(StaffProfile.DoesNotExist):
-        loaded.staff
+        _ = loaded.staff
     StaffProfile.objects.create(user=bare)
     assert load_user(bare.pk).staff.organisation is None
     full = load_user(clerk.pk)
