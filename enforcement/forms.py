@@ -74,6 +74,13 @@ class TransferLeadForm(BootstrapForm):
     )
     reason = forms.CharField(label=_("移送理由"), widget=forms.Textarea(attrs={"rows": 2}))
 
+    def __init__(self, *args, township=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if township is not None:  # the departments of the township's own county
+            self.fields["department"].queryset = Organisation.objects.filter(
+                kind=OrgKind.COUNTY_DEPARTMENT, division_id=township.parent_id
+            ).order_by("name")
+
 
 class AssignForm(BootstrapForm):
     officers = OfficerChoiceField(queryset=None, label=_("承办人员(至少两名持有效执法证)"))

@@ -1215,9 +1215,11 @@ def _start_acceptance_clock(transfer):
     )
 
 
-def _check_department(department):
+def _check_department(department, township):
     if department is None or department.kind != OrgKind.COUNTY_DEPARTMENT:
         raise field_error("department", _("必须移送给县级主管部门。"), "department")
+    if department.division_id != township.parent_id:
+        raise field_error("department", _("只能移送给本县(市、区)的主管部门。"), "department_county")
 
 
 @transaction.atomic
@@ -1231,7 +1233,7 @@ def lead_transfer(
     if lead.power_id and township_holds_penalty_power(lead.township, lead.power, on or _today()):
         raise ValidationError(_("本乡镇(街道)享有该项处罚权,应当立案而不是移送。"), code="power_held")
     department = department or (lead.power.department if lead.power_id else None)
-    _check_department(department)
+    _check_department(department, lead.township)
     if not reason.strip():
         raise ValidationError({"reason": _("必须写明移送理由。")})
     transfer = Transfer.objects.create(
@@ -1284,7 +1286,7 @@ def transfer_receive(
     client=None,
 ) -> Transfer:
     """A county department transfers a case in to the township (移入); the squad leader accepts or returns it."""
-    _check_department(department)
+    _check_department(department, township)
     sender = client or actor
     if not (sender.is_superuser or in_scope(sender, township)):
         _deny(_("无权向该乡镇(街道)移送案件。"))

@@ -83,7 +83,7 @@ def board(request, status=200):
         profile=_profile(request.user),
     )
     powers = forms.FileLeadForm(township=township).fields["power"].queryset
-    departments = forms.TransferLeadForm().fields["department"].queryset
+    departments = forms.TransferLeadForm(township=township).fields["department"].queryset
     context.update(
         township=township,
         # The options are read and rendered once and repeated in every lead's row: a form, or a template loop,
@@ -135,7 +135,7 @@ def lead_file(request, pk):
 def lead_transfer(request, pk):
     _require(request.user, Role.SQUAD_LEADER)
     lead = get_object_or_404(selectors.leads_for(request.user), pk=pk)
-    form = forms.TransferLeadForm(request.POST)
+    form = forms.TransferLeadForm(request.POST, township=lead.township)
     if not form.is_valid():
         messages.error(request, _("请填写移送理由。"))
         return board(request, status=400)

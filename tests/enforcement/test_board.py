@@ -2,6 +2,7 @@
 
 import datetime
 
+import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
@@ -154,3 +155,20 @@ def test_board_pages_the_new_leads_with_their_total(client, squad_leader, home_t
         for lead in client.get(reverse("enforcement:board"), {"leads_page": n}).context["leads"]
     ]
     assert sorted(seen) == sorted(lead.pk for lead in leads)
+
+
+def test_a_lead_goes_only_to_a_department_of_the_townships_own_county(client, squad_leader, home_township, department):
+    from django.core.exceptions import ValidationError
+
+    from tests import factories as f
+
+    elsewhere = ef.department(f.county("320682000000", "如皋市"), name="如皋市市场监督管理局", short_code="rgscj")
+    lead = ef.lead(home_township, squad_leader, summary="跨县移送")
+    login(client, squad_leader)
+    html = client.get(reverse("enforcement:board")).content.decode()
+    assert department.name in html and elsewhere.name not in html
+    with pytest.raises(ValidationError) as refused:
+        services.lead_transfer(lead=lead, reason="移送", actor=squad_leader, department=elsewhere)
+    assert "本县" in str(refused.value)
+    lead.refresh_from_db()
+    assert lead.status == "new"
