@@ -7,43 +7,24 @@ for key and in the same order (tests/approvals/test_rows.py compares them). The 
 documentation (OpenAPI schema) and the answer of single-object endpoints.
 """
 
+import functools
+
 from django.db.models import F
 from rest_framework import serializers
 
 from approvals.states import Status
 from ruian.api.rows import datetime_formatter
 
-# Model columns of a row, as the serializer names them.
-APPLICATION_COLUMNS = (
-    "id",
-    "number",
-    "item_code",
-    "item_name",
-    "deciding_office",
-    "legal_limit",
-    "promised_limit",
-    "channel",
-    "applicant_kind",
-    "applicant_name",
-    "applicant_id_number",
-    "applicant_phone",
-    "materials",
-    "status",
-    "received_at",
-    "accepted_at",
-    "deemed_accepted",
-    "decided_at",
-    "issued_at",
-    "closed_at",
-    "extended",
-    "extension_reason",
-    "refusal_reason",
-    "competent_department",
-    "pledge",
-    "joint_handling",
-    "overdue",
-    "updated_at",
-)
+
+@functools.cache
+def _own_columns() -> tuple[str, ...]:
+    """The serializer's fields that are the application's own columns (the rest are joined below)."""
+    from approvals.api.serializers import ApplicationSerializer
+    from approvals.models import Application
+
+    columns = {field.attname for field in Application._meta.concrete_fields}
+    return tuple(name for name in ApplicationSerializer.Meta.fields if name in columns)
+
 
 # Joined columns: the township, the decision and the issuance (reverse one-to-ones: NULL when missing).
 JOINED = {
@@ -67,7 +48,7 @@ _MATERIAL_KEYS = ("name", "form", "copies", "mandatory", "provided")
 
 def application_values(queryset):
     """`queryset` (applications, filtered and ordered) as the dicts `application_row` takes: one query."""
-    return queryset.values(*APPLICATION_COLUMNS, **JOINED)
+    return queryset.values(*_own_columns(), **JOINED)
 
 
 def _material(material) -> dict:
