@@ -8,10 +8,9 @@ serializers stay the API's documentation (OpenAPI schema) and the write path.
 
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db.models import F, OuterRef
-from rest_framework import ISO_8601, serializers
-from rest_framework.settings import api_settings
 
 from catalogs.models import MATERIAL_FORMS, Category, PowerItem
+from ruian.api.rows import datetime_formatter
 
 # Columns read from the power item table for a list row, in the serializer's order where they appear.
 POWER_ITEM_COLUMNS = (
@@ -43,7 +42,6 @@ POWER_ITEM_COLUMNS = (
     "updated_at",
 )
 
-_DATETIME = serializers.DateTimeField()
 _MATERIAL_KEYS = frozenset(("name", "form", "copies", "mandatory", "note"))
 
 
@@ -93,8 +91,9 @@ def _strings(values):
     return [None if value is None else str(value) for value in values]
 
 
-def power_item_row(values: dict, labels: dict, datetime_text=_DATETIME.to_representation) -> dict:
+def power_item_row(values: dict, labels: dict, datetime_text=None) -> dict:
     """A row of `power_item_values` as PowerItemSerializer shows the item."""
+    datetime_text = datetime_text or datetime_formatter()
     category = values["category"]
     updated_at = values["updated_at"]
     materials = values["materials"]
@@ -129,28 +128,13 @@ def power_item_row(values: dict, labels: dict, datetime_text=_DATETIME.to_repres
         "townships": [code for code in values["township_codes"] or () if code is not None],
         "lineage": str(values["lineage"]),
         "revision": values["revision"],
-        "updated_at": None if updated_at is None else datetime_text(updated_at),
+        "updated_at": datetime_text(updated_at),
     }
-
-
-def _datetime_text(tz):
-    """DateTimeField.to_representation for aware values (what PostgreSQL gives) in ISO 8601, with the
-    timezone looked up once instead of once a row."""
-    if api_settings.DATETIME_FORMAT != ISO_8601 or tz is None:
-        return _DATETIME.to_representation
-
-    def text(value):
-        if not value or value.tzinfo is None:
-            return _DATETIME.to_representation(value)
-        text = value.astimezone(tz).isoformat()
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    return text
 
 
 def power_item_rows(values) -> list[dict]:
     labels = _category_labels()
-    datetime_text = _datetime_text(_DATETIME.default_timezone())
+    datetime_text = datetime_formatter()
     return [power_item_row(v, labels, datetime_text) for v in values]
 
 
