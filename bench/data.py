@@ -174,6 +174,19 @@ def generate_clocks(count: int, out, kind: str = "bench.kernel") -> float:
     return elapsed
 
 
+def backlog(result: dict) -> str:
+    """How a `clocks.sweep_backlog` result reads in a figure's label. The figure itself is its longest
+    sweep: the goal is per sweep (one transaction), and a backlog is moved by sweeps run back to back."""
+    from django.conf import settings
+
+    crossed = sum(result["crossed"].values())
+    sweeps = result["sweeps"]
+    return (
+        f"{crossed:,} crossed by {sweeps} sweep{'' if sweeps == 1 else 's'} of at most "
+        f"{settings.DEADLINE_SWEEP_BATCH:,}, {result['seconds']:.1f} s in all; the longest sweep"
+    )
+
+
 def app_modules():
     """The apps' benchmark modules that exist (bench/data_<app>.py)."""
     modules = []

@@ -28,6 +28,7 @@ from stdnum.cn import ric
 from approvals import services
 from approvals.models import CLOCK_DECISION, CLOCK_ISSUANCE, CLOCK_NOTICE, Application
 from approvals.states import Status
+from bench.data import backlog
 from catalogs.models import CatalogKind, CatalogVersion, Category, PowerItem
 from catalogs.states import VersionStatus
 from ruian import clocks
@@ -607,11 +608,9 @@ def sweeps(ctx) -> dict:
     # so the figure is the sweep's and not a one-off import (about a second on this machine).
     reverse("approvals:workbench")
     moment = clocks.compute_due(timezone.localdate(), Unit.WORKING_DAYS, SWEEP_WORKING_DAYS)
-    result = clocks.sweep_deadlines(now=moment)
-    again = clocks.sweep_deadlines(now=moment)
+    result = clocks.sweep_backlog(now=moment)
+    again = clocks.sweep_backlog(now=moment)
     return {
-        f"approvals deadline sweep, +{SWEEP_WORKING_DAYS} working days ({sum(result['crossed'].values()):,} crossed)": (
-            result["seconds"]
-        ),
-        f"approvals deadline sweep, +{SWEEP_WORKING_DAYS} working days (rerun)": again["seconds"],
+        f"approvals deadline sweep, +{SWEEP_WORKING_DAYS} working days ({backlog(result)})": result["longest"],
+        f"approvals deadline sweep, +{SWEEP_WORKING_DAYS} working days (rerun: {backlog(again)})": again["longest"],
     }

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
+from bench.data import backlog
 from catalogs.models import (
     AdjustmentAction,
     CatalogKind,
@@ -650,18 +651,19 @@ def sweeps(ctx) -> dict:
     results = {}
     later = timezone.now() + datetime.timedelta(days=5)
     open_clocks = Deadline.objects.exclude(status=ClockStatus.STOPPED).count()
-    first = clocks.sweep_deadlines(now=later)
-    crossed = sum(first["crossed"].values())
-    results[f"enforcement: deadline sweep +5 days ({crossed:,} of {open_clocks:,} clocks crossed)"] = first["seconds"]
+    first = clocks.sweep_backlog(now=later)
+    results[f"enforcement: deadline sweep +5 days, {open_clocks:,} open clocks ({backlog(first)})"] = first["longest"]
     # The rerun must move no enforcement clock. Other apps' clocks may cross again: an overdue grid event
     # escalates one level per sweep, and its new level's clock, started at the old one's due time, can be
     # due before a moment five days on too.
     mine = Deadline.objects.filter(kind__startswith="enforcement.").exclude(status=ClockStatus.STOPPED)
     levels = list(mine.order_by("pk").values_list("pk", "level"))
-    second = clocks.sweep_deadlines(now=later)
+    second = clocks.sweep_backlog(now=later)
     if list(mine.order_by("pk").values_list("pk", "level")) != levels:
         raise RuntimeError(f"enforcement: the rerun of the sweep moved enforcement clocks again: {second}")
-    results["enforcement: deadline sweep +5 days (rerun, no enforcement clock moves)"] = second["seconds"]
+    results[f"enforcement: deadline sweep +5 days (rerun, no enforcement clock moves: {backlog(second)})"] = second[
+        "longest"
+    ]
 
     township = data["township"]
     leader = data["leaders"][township.pk]

@@ -5,10 +5,12 @@ times, what kind of limit it is (`approvals.decision`, `enforcement.filing` ...)
 when it is overdue (the promised limit) and when the legal limit is passed (the hard stop). Redis never
 holds this state: it only carries the message that starts a sweep.
 
-The sweep (`sweep_deadlines`) is set-based: one UPDATE per threshold moves every clock that crossed it
-and returns those rows; the handler registered for the clock's kind then acts on them (notify, escalate,
-deem accepted ...). The update and the handlers run in one transaction, so a worker killed in the middle
-leaves nothing half done, and the level column makes a second run a no-op: each threshold is acted on once.
+The sweep (`sweep_deadlines`) is set-based: one UPDATE per threshold moves the clocks that crossed it, up
+to a batch (DEADLINE_SWEEP_BATCH) per sweep, and returns those rows; the handler registered for the
+clock's kind then acts on them (notify, escalate, deem accepted ...). The update and the handlers run in
+one transaction, so a worker killed in the middle leaves nothing half done, and the level column makes a
+second run a no-op: each threshold is acted on once. A backlog larger than a batch is moved by sweeps run
+back to back (`sweep_backlog`, what the periodic task runs), oldest crossings first.
 """
 
 import datetime
@@ -331,24 +333,41 @@ def register_handler(kind: str):
 _THRESHOLDS = [(Level.LEGAL, "hard_due_at"), (Level.RED, "due_at"), (Level.YELLOW, "yellow_at")]
 
 
-def sweep_deadlines(now=None) -> dict:
-    """Move every running clock to the highest threshold it has crossed and act on it, once."""
+def sweep_deadlines(now=None, *, batch: int | None = None) -> dict:
+    """Move running clocks to the highest threshold they have crossed and act on them, once.
+
+    At most `batch` clocks (settings.DEADLINE_SWEEP_BATCH) move in one sweep, those whose threshold passed
+    first, highest threshold first: one sweep is one transaction, and a sweep that had to move half a
+    million clocks at once (every working-day limit of a province runs out at the same midnight) would hold
+    the locks of as many applications and cases for most of a minute, and clerks acting on them would wait.
+    `more` in the result says the batch was full: what is left is moved by the next sweep (`sweep_backlog`
+    runs them back to back).
+    """
     now = now or timezone.now()
+    batch = settings.DEADLINE_SWEEP_BATCH if batch is None else batch
     started = time.monotonic()
     table = Deadline._meta.db_table
     crossed: dict[int, dict[str, list[int]]] = {}
+    left = batch
     with transaction.atomic():
         with connection.cursor() as cursor:
             for level, column in _THRESHOLDS:
+                if left <= 0:
+                    break
                 # Highest threshold first: a clock that crossed two since the last sweep gets the
-                # higher level once, not both notices.
+                # higher level once, not both notices. The partial index on the threshold's column finds
+                # the oldest crossings first; SKIP LOCKED leaves a concurrent sweep's rows to it.
                 cursor.execute(
-                    f"UPDATE {table} SET level = %s WHERE status = 'running' AND level < %s AND {column} <= %s "
+                    f"UPDATE {table} SET level = %s WHERE id IN ("
+                    f"SELECT id FROM {table} WHERE status = 'running' AND level < %s AND {column} <= %s "
+                    f"ORDER BY {column} LIMIT %s FOR UPDATE SKIP LOCKED) "
                     "RETURNING id, kind",
-                    [int(level), int(level), now],
+                    [int(level), int(level), now, left],
                 )
+                rows = cursor.fetchall()
+                left -= len(rows)
                 by_kind = defaultdict(list)
-                for pk, kind in cursor.fetchall():
+                for pk, kind in rows:
                     by_kind[kind].append(pk)
                 crossed[int(level)] = by_kind
         for level, by_kind in crossed.items():
@@ -363,4 +382,33 @@ def sweep_deadlines(now=None) -> dict:
             log_action("ruian.deadlines.swept", data={"crossed": {str(k): v for k, v in counts.items()}})
     elapsed = time.monotonic() - started
     log.info("deadline sweep: %s in %.2fs", counts, elapsed)
-    return {"crossed": {str(k): v for k, v in counts.items()}, "seconds": round(elapsed, 3)}
+    return {"crossed": {str(k): v for k, v in counts.items()}, "seconds": round(elapsed, 3), "more": left <= 0}
+
+
+def sweep_backlog(now=None, *, batch: int | None = None, max_seconds: float | None = None) -> dict:
+    """Sweep again and again, each sweep its own transaction, until a sweep's batch is not full (nothing
+    is left to move) or `max_seconds` have passed (the next periodic run goes on from there).
+
+    Returns the crossings summed over the sweeps, how many sweeps ran, the total and the longest sweep's
+    seconds, and `more` if the time ran out with clocks left. Without `now`, each sweep takes the time
+    it starts at.
+    """
+    started = time.monotonic()
+    crossed: dict[str, int] = defaultdict(int)
+    sweeps, longest, more = 0, 0.0, False
+    while True:
+        result = sweep_deadlines(now=now, batch=batch)
+        sweeps += 1
+        longest = max(longest, result["seconds"])
+        for label, count in result["crossed"].items():
+            crossed[label] += count
+        more = result["more"]
+        if not more or (max_seconds is not None and time.monotonic() - started >= max_seconds):
+            break
+    return {
+        "crossed": dict(crossed),
+        "seconds": round(time.monotonic() - started, 3),
+        "sweeps": sweeps,
+        "longest": round(longest, 3),
+        "more": more,
+    }

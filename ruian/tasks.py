@@ -1,13 +1,16 @@
 """Periodic kernel tasks. Each is idempotent and keeps its state in PostgreSQL."""
 
 from celery import shared_task
+from django.conf import settings
 
 from ruian import clocks, outbox, workdays
 
 
 @shared_task(name="ruian.tasks.sweep_deadlines", acks_late=True)
 def sweep_deadlines():
-    return clocks.sweep_deadlines()
+    """Every clock that crossed a threshold, in batches (one transaction each) run back to back; a backlog
+    larger than the interval allows is left to the next run, which goes on from the oldest crossing."""
+    return clocks.sweep_backlog(max_seconds=max(settings.SWEEP_INTERVAL_SECONDS - 10, 5))
 
 
 @shared_task(name="ruian.tasks.seed_calendar")

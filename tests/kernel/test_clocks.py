@@ -163,3 +163,40 @@ def test_notice_with_a_key_is_delivered_once(clerk):
     assert notify([clerk], title="超期", key="deadline:1:2") == 1
     assert notify([clerk], title="超期", key="deadline:1:2") == 0
     assert Notification.objects.filter(recipient=clerk).count() == 1
+
+
+@pytest.fixture
+def five_subjects(db):
+    from django.contrib.auth.models import User
+
+    return [User.objects.create(username=f"clocked-{index}") for index in range(5)]
+
+
+def test_a_backlog_moves_in_batches_oldest_crossing_first(five_subjects, settings):
+    settings.DEADLINE_SWEEP_BATCH = 2
+    started = [D(2026, 11, 2), D(2026, 11, 3), D(2026, 11, 4), D(2026, 11, 5), D(2026, 11, 6)]
+    made = [
+        clocks.start_clock(subject, KIND, start=day, unit=Unit.WORKING_DAYS, amount=1)
+        for subject, day in zip(five_subjects, started, strict=True)
+    ]
+    first = clocks.sweep_deadlines(now=at(D(2026, 12, 1)))
+    assert first["more"] is True
+    assert calls == [([made[0].pk, made[1].pk], Level.RED)], "the two oldest crossings come first"
+    rest = clocks.sweep_backlog(now=at(D(2026, 12, 1)))
+    assert rest["sweeps"] == 2 and rest["more"] is False
+    assert rest["crossed"][str(Level.RED.label)] == 3
+    acted = [pk for ids, _level in calls for pk in ids]
+    assert sorted(acted) == sorted(clock.pk for clock in made), "every clock acted on exactly once"
+    assert set(Deadline.objects.filter(pk__in=acted).values_list("level", flat=True)) == {Level.RED}
+    assert sum(clocks.sweep_backlog(now=at(D(2026, 12, 1)))["crossed"].values()) == 0
+
+
+def test_a_backlog_sweep_stops_when_its_time_is_up(five_subjects, settings):
+    settings.DEADLINE_SWEEP_BATCH = 1
+    for subject in five_subjects:
+        clocks.start_clock(subject, KIND, start=D(2026, 11, 2), unit=Unit.WORKING_DAYS, amount=1)
+    result = clocks.sweep_backlog(now=at(D(2026, 12, 1)), max_seconds=0)
+    assert result["sweeps"] == 1 and result["more"] is True
+    assert Deadline.objects.filter(level=Level.RED).count() == 1
+    # The next periodic run goes on where this one stopped.
+    assert clocks.sweep_backlog(now=at(D(2026, 12, 1)))["crossed"][str(Level.RED.label)] == 4
