@@ -2,7 +2,8 @@
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Q, Subquery
+from django.db import models
+from django.db.models import Count, Exists, Expression, OuterRef, Q, Subquery, Value
 
 from catalogs.models import (
     ITEM_MODELS,
@@ -74,24 +75,50 @@ def filter_power_items(qs, *, category=None, township=None, text=None, updated_s
     return qs
 
 
+class _HeldItemIds(Expression):
+    """The ids of the items whose latest empowerment entry for a township on or before a day is a grant.
+
+    `SELECT DISTINCT ON (item_id) ... ORDER BY item_id, effective_date DESC, id DESC` keeps each item's latest
+    entry (on the same day, the highest id: the one written last) in one pass over the township's entries,
+    which the index on (township, item, effective_date) finds; the grants among them are the held items.
+    The township is an id or an expression giving one (the API looks the township up inside the query).
+    """
+
+    output_field = models.BigIntegerField()
+
+    def __init__(self, township, on: datetime.date):
+        super().__init__()
+        if not hasattr(township, "resolve_expression"):
+            township = Value(getattr(township, "pk", township))
+        self.township, self.on = township, on
+
+    def get_source_expressions(self):
+        return [self.township]
+
+    def set_source_expressions(self, exprs):
+        (self.township,) = exprs
+
+    def as_sql(self, compiler, connection):
+        township_sql, township_params = compiler.compile(self.township)
+        table = connection.ops.quote_name(EmpowermentEntry._meta.db_table)
+        sql = (
+            "(SELECT latest_entry.item_id FROM (SELECT DISTINCT ON (entry.item_id) entry.item_id, entry.action"
+            f" FROM {table} entry WHERE entry.township_id = ({township_sql}) AND entry.effective_date <= %s"
+            " ORDER BY entry.item_id, entry.effective_date DESC, entry.id DESC) latest_entry"
+            " WHERE latest_entry.action = %s)"
+        )
+        return sql, (*township_params, self.on, AdjustmentAction.GRANT)
+
+
 def powers_of_township(township, on: datetime.date):
     """The powers delegated to `township` and not withdrawn, as they stand on `on`: one query.
 
     Each (township, power) pair's latest empowerment entry on or before the day decides: a grant means
-    the township holds the power, a withdrawal that it does not.
+    the township holds the power, a withdrawal that it does not; of two entries on the same day the later
+    written (higher id) decides. `township` is a Division, its id, or an expression giving its id.
     """
-    latest = (
-        EmpowermentEntry.objects.filter(township=township, item=OuterRef("pk"), effective_date__lte=on)
-        .order_by("-effective_date", "-id")
-        .values("action")[:1]
-    )
-    # Only the items with an entry for the township can be held: the index on (township, item, date)
-    # finds them, so the latest-entry subquery runs for those and not for every item of every county.
-    entered = EmpowermentEntry.objects.filter(township=township, effective_date__lte=on).values("item_id")
     return (
-        PowerItem.objects.filter(pk__in=entered)
-        .annotate(empowerment=Subquery(latest))
-        .filter(empowerment=AdjustmentAction.GRANT)
+        PowerItem.objects.filter(pk__in=_HeldItemIds(township, on))
         .select_related("version", "department")
         .order_by("category", "code")
     )

@@ -8,7 +8,7 @@ from ruian.attachments import Attachment
 from ruian.divisions import Division, Level
 from ruian.notifications import Notification
 from ruian.organisations import Organisation
-from ruian.permissions import can_view, scope_q
+from ruian.permissions import can_view, scope_prefixes, scope_q
 from ruian.staff import StaffProfile
 
 COUNTY_AND_ABOVE = [Level.COUNTY, Level.CITY, Level.PROVINCE]
@@ -20,9 +20,26 @@ def divisions_for(user):
 
 
 def organisations_for(user):
-    """The organisations of the user's own township (or county), and every county-level body."""
+    """The organisations a user can act with: those of the divisions in the user's data scope, and the
+    county-level bodies of the user's own county.
+
+    A township's staff see their township's bodies and their county's (the departments they transfer cases
+    to and that hold the powers they are refused for; both are always of the township's own county), not
+    other townships' nor other counties'. County staff see their county and its townships; a city- or
+    province-level user everything in that city or province.
+    """
+    prefixes = scope_prefixes(user)
+    # A prefix longer than a county's six digits is a township's or a village's; its county's code is the
+    # first six digits followed by zeros. A county's, a city's or the province's prefix covers its counties.
+    counties = sorted({prefix[:6] + "000000" for prefix in prefixes or () if len(prefix) > 6})
+    if counties:
+        # The few divisions first (by id and by code, both indexed), then their organisations by division.
+        divisions = Division.objects.filter(scope_q(user, "") | Q(code__in=counties))
+        condition = Q(division__in=divisions)
+    else:
+        condition = scope_q(user, "division")
     return (
-        Organisation.objects.filter(scope_q(user, "division") | Q(division__level__in=COUNTY_AND_ABOVE))
+        Organisation.objects.filter(condition)
         .select_related("division", "parent", "home_department")
         .order_by("division__code", "kind", "name")
     )

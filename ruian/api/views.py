@@ -81,7 +81,11 @@ class DivisionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
 
 
 class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Organisations of the caller's own township or county, and every county-level body."""
+    """Organisations in the caller's data scope, and the county-level bodies of the caller's own county.
+
+    A township's staff get their township's organisations and their county's departments (never another
+    township's or another county's); county staff their county and its townships; a city- or province-level
+    caller every organisation in that city or province."""
 
     required_scopes = DIRECTORY
     queryset = Organisation.objects.none()

@@ -62,6 +62,41 @@ def test_withdrawal_takes_effect_on_its_date(batch, powers, home_township, edito
     assert AuditEntry.objects.for_object(batch).filter(action="catalogs.empowerment.withdraw").exists()
 
 
+def _adjust(batch, editor, township, action, day, items):
+    services.empowerment_adjust(
+        batch=batch,
+        action=action,
+        document_number=f"{action} {day}",
+        effective_date=day,
+        items=items,
+        townships=[township],
+        reason="调整" if action == AdjustmentAction.WITHDRAW else "",
+        actor=editor,
+    )
+
+
+def test_a_withdrawn_power_granted_again_is_held_again(batch, powers, home_township, editor):
+    withdrawn_on, granted_on = datetime.date(2022, 3, 1), datetime.date(2023, 3, 1)
+    _adjust(batch, editor, home_township, AdjustmentAction.WITHDRAW, withdrawn_on, [powers[0]])
+    _adjust(batch, editor, home_township, AdjustmentAction.GRANT, granted_on, [powers[0]])
+    assert powers[0].code not in _codes(home_township, granted_on - datetime.timedelta(days=1))
+    assert _codes(home_township, granted_on) == {p.code for p in powers}
+    # Asked on a day between, the withdrawal still decides: later entries do not reach back.
+    assert _codes(home_township, withdrawn_on) == {powers[1].code, powers[2].code}
+
+
+def test_of_two_adjustments_on_the_same_day_the_later_one_decides(batch, powers, home_township, editor):
+    day = datetime.date(2022, 3, 1)
+    # Withdrawn, then granted again the same day (a correction): held.
+    _adjust(batch, editor, home_township, AdjustmentAction.WITHDRAW, day, [powers[0]])
+    _adjust(batch, editor, home_township, AdjustmentAction.GRANT, day, [powers[0]])
+    # Granted again, then withdrawn the same day: not held.
+    _adjust(batch, editor, home_township, AdjustmentAction.GRANT, day, [powers[1]])
+    _adjust(batch, editor, home_township, AdjustmentAction.WITHDRAW, day, [powers[1]])
+    assert _codes(home_township, day) == {powers[0].code, powers[2].code}
+    assert _codes(home_township.pk, day) == {powers[0].code, powers[2].code}
+
+
 def test_withdrawal_needs_a_reason(batch, powers, home_township, editor):
     with pytest.raises(ValidationError):
         services.empowerment_adjust(
