@@ -1,6 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.forms.utils import flatatt
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from catalogs.models import Category
@@ -55,8 +58,30 @@ class OfficerChoiceField(forms.ModelMultipleChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
+class PowerSelect(forms.Select):
+    """The township's penalty powers as a <select> whose options are read as (id, code, name) rows and joined in
+    Python: hundreds of powers (province scale) through Select's per-option templates and model instances cost
+    ~0.25 ms each. The attributes (id, required, aria-invalid) are still the bound field's."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        value = "" if value is None else str(value)
+        powers = self.choices.queryset.values_list("pk", "code", "name")
+        rows = [(pk, SELECTED if str(pk) == value else "", code, label) for pk, code, label in powers]
+        return format_html(
+            '<select name="{}"{}><option value=""{}>{}</option>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            "" if any(row[1] for row in rows) else SELECTED,  # a power not held (or none): the leader chooses
+            self.choices.field.empty_label,
+            format_html_join("", '<option value="{}"{}>{} {}</option>', rows),
+        )
+
+
+SELECTED = mark_safe(" selected")
+
+
 class FileLeadForm(BootstrapForm):
-    power = forms.ModelChoiceField(queryset=None, label=_("处罚事项(本镇当日享有的处罚权)"))
+    power = forms.ModelChoiceField(queryset=None, label=_("处罚事项(本镇当日享有的处罚权)"), widget=PowerSelect)
     title = forms.CharField(label=_("案由"), max_length=300)
 
     def __init__(self, *args, township, **kwargs):

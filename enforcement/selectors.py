@@ -283,7 +283,7 @@ COLOUR_BADGES = {
 }
 
 
-def _colour_rows(rows, now):
+def colour_rows(rows, now):
     badges = {colour: (css, str(label)) for colour, (css, label) in COLOUR_BADGES.items()}  # translated once
     for row in rows:
         row.colour = clock_colour(row, now)
@@ -392,7 +392,7 @@ def board(user, township, *, page=1, leads_page=1, profile=None):
     )
     by_state = {status: [] for status in CaseStatus if status in OPEN_CASE_STATUSES}
     case_url = _board_url("enforcement:case")
-    for case in _colour_rows(list(cases_page.object_list), now):
+    for case in colour_rows(list(cases_page.object_list), now):
         case.url = case_url(case.pk)
         by_state[case.status].append(case)
     new_leads = (
@@ -415,8 +415,8 @@ def board(user, township, *, page=1, leads_page=1, profile=None):
         )
     )
     leads_page = _counted_page(new_leads, BOARD_LEADS, lead_count, leads_page)
-    leads = _colour_rows(list(leads_page.object_list), now)
-    file_url, transfer_url = _board_url("enforcement:lead_file"), _board_url("enforcement:lead_transfer")
+    leads = colour_rows(list(leads_page.object_list), now)
+    lead_url, transfer_url = _board_url("enforcement:lead"), _board_url("enforcement:lead_transfer")
     hand_over_url, dismiss_url = (
         _board_url("enforcement:lead_act", "hand_over"),
         _board_url("enforcement:lead_act", "dismiss"),
@@ -424,9 +424,10 @@ def board(user, township, *, page=1, leads_page=1, profile=None):
     sources = _labels(LeadSource)
     for lead in leads:
         lead.source_label = sources.get(lead.source, lead.source)
-        lead.file_url, lead.transfer_url = file_url(lead.pk), transfer_url(lead.pk)
+        # A lead is filed from its own page, which lists the township's penalty powers once.
+        lead.url, lead.transfer_url = lead_url(lead.pk), transfer_url(lead.pk)
         lead.hand_over_url, lead.dismiss_url = hand_over_url(lead.pk), dismiss_url(lead.pk)
-    transfers = _colour_rows(
+    transfers = colour_rows(
         list(
             transfers_for(user, profile=profile)
             .filter(

@@ -10,6 +10,7 @@ urlpatterns = [
     path("legal/<int:pk>/", views.legal_review, name="legal_review"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("leads/new/", views.lead_new, name="lead_new"),
+    path("leads/<int:pk>/", views.lead_detail, name="lead"),
     path("leads/<int:pk>/file/", views.lead_file, name="lead_file"),
     path("leads/<int:pk>/act/<slug:name>/", views.lead_act, name="lead_act"),
     path("transfers/", views.transfers, name="transfers"),

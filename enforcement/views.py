@@ -12,6 +12,7 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from enforcement import forms, selectors, services
 from enforcement.models import Decision, InspectionPlan, InspectionTarget, LegalReview, Publication, Transfer
-from enforcement.states import CaseStatus, IllegalTransition, InspectionPlanStatus, state_label
+from enforcement.states import CaseStatus, IllegalTransition, InspectionPlanStatus, LeadStatus, state_label
 from ruian.staff import Role, StaffProfile, has_role
 
 
@@ -82,15 +83,11 @@ def board(request, status=200):
         leads_page=request.GET.get("leads_page"),
         profile=_profile(request.user),
     )
-    powers = forms.FileLeadForm(township=township).fields["power"].queryset
     departments = forms.TransferLeadForm(township=township).fields["department"].queryset
     context.update(
         township=township,
         # The options are read and rendered once and repeated in every lead's row: a form, or a template loop,
         # per row would cost a query or thousands of template nodes per row.
-        power_options=format_html_join(
-            "", '<option value="{}">{} {}</option>', powers.values_list("pk", "code", "name")
-        ),
         department_options=format_html_join(
             "", '<option value="{}">{}</option>', departments.values_list("pk", "name")
         ),
@@ -106,6 +103,29 @@ def board(request, status=200):
     return render(request, "enforcement/board.html", context, status=status)
 
 
+def _lead_page(request, lead, form=None, status=200):
+    """A lead with its filing form; re-rendered with the form's errors when filing is refused."""
+    if form is None:
+        form = forms.FileLeadForm(township=lead.township, initial={"power": lead.power_id, "title": lead.summary})
+    selectors.colour_rows([lead], timezone.now())
+    context = {
+        "lead": lead,
+        "form": form,
+        "can_file": lead.status == LeadStatus.NEW,
+        "status_label": LeadStatus(lead.status).label,
+    }
+    return render(request, "enforcement/lead_detail.html", context, status=status)
+
+
+@login_required
+def lead_detail(request, pk):
+    """The page a squad leader files a lead from: the lead's details and one filing form, whose <select> lists
+    the penalty powers the township holds today (hundreds at province scale) once."""
+    _require(request.user, Role.SQUAD_LEADER)
+    lead = get_object_or_404(selectors.leads_for(request.user), pk=pk)
+    return _lead_page(request, lead)
+
+
 @login_required
 @require_POST
 def lead_file(request, pk):
@@ -114,7 +134,7 @@ def lead_file(request, pk):
     form = forms.FileLeadForm(request.POST, township=lead.township)
     if not form.is_valid():
         messages.error(request, _("请选择处罚事项并填写案由。"))
-        return board(request, status=400)
+        return _lead_page(request, lead, form, status=400)
     result = {}
 
     def act():
@@ -126,7 +146,7 @@ def lead_file(request, pk):
             lead=lead,
         )
 
-    refused = _attempt(request, act, _("已立案。"), lambda code: board(request, status=code))
+    refused = _attempt(request, act, _("已立案。"), lambda code: _lead_page(request, lead, form, status=code))
     return refused or redirect("enforcement:case", pk=result["case"].pk)
 
 

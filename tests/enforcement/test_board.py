@@ -128,8 +128,8 @@ def test_board_links_and_labels_of_lead_and_transfer_rows(client, squad_leader, 
     services.lead_transfer(lead=sent, reason="移送", actor=squad_leader, department=department)
     login(client, squad_leader)
     html = client.get(reverse("enforcement:board")).content.decode()
+    assert f'href="{reverse("enforcement:lead", args=[lead.pk])}"' in html  # filed from the lead's own page
     for url in (
-        reverse("enforcement:lead_file", args=[lead.pk]),
         reverse("enforcement:lead_transfer", args=[lead.pk]),
         reverse("enforcement:lead_act", args=[lead.pk, "hand_over"]),
         reverse("enforcement:lead_act", args=[lead.pk, "dismiss"]),

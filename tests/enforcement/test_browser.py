@@ -21,7 +21,7 @@ def scene(home_township, squad_leader, officer, officer2, power, department):
     foreign = ef.PenaltyPowerFactory(department=department, name="对无照经营的处罚")
     ef.lead(home_township, squad_leader, summary="人民路占道经营")
     ef.lead(home_township, squad_leader, summary="无照经营烟花爆竹", power=foreign)
-    return {"officers": [str(officer.pk), str(officer2.pk)]}
+    return {"officers": [str(officer.pk), str(officer2.pk)], "power": str(power.pk)}
 
 
 def test_squad_leader_files_assigns_and_transfers(scene, portal, page):
@@ -32,7 +32,11 @@ def test_squad_leader_files_assigns_and_transfers(scene, portal, page):
     expect(page.get_by_role("heading", name="执法中队看板", exact=False)).to_be_visible()
 
     row = page.locator("tr", has_text="人民路占道经营")
-    row.get_by_role("button", name="立案").click()
+    row.get_by_role("link", name="立案").click()
+    filing = page.get_by_test_id("file-form")
+    filing.get_by_label("处罚事项", exact=False).select_option(scene["power"])
+    expect(filing.get_by_label("案由", exact=False)).to_have_value("人民路占道经营")
+    filing.get_by_role("button", name="立案").click()
     expect(page.get_by_test_id("case-status")).to_have_text("已立案")
 
     assign = page.locator('form[data-action="assign"]')

@@ -146,6 +146,7 @@ PAGES = {
     "enforcement:legal_review": Rule(only("legal_reviewer"), method="POST", args={"pk": "legal_review"}),
     "enforcement:dashboard": Rule(only("squad_leader", "officer", "legal_reviewer")),
     "enforcement:lead_new": Rule(ENFORCERS, method="POST"),
+    "enforcement:lead": Rule(SQUAD, args={"pk": "lead"}, note="the lead with its filing form"),
     "enforcement:lead_file": Rule(SQUAD, method="POST", args={"pk": "lead"}),
     "enforcement:lead_transfer": Rule(SQUAD, method="POST", args={"pk": "lead"}),
     "enforcement:transfers": Rule(ALL, note="others of the township see an empty list"),
