@@ -325,6 +325,22 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {memory:.0f} GiB"
 
 
+# The server settings that decide how a province's data is served: the figures hold for these.
+POSTGRES_SETTINGS = ("shared_buffers", "effective_cache_size", "max_wal_size", "random_page_cost", "synchronous_commit")
+
+
+def postgres() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        parts = [f"PostgreSQL {cursor.fetchone()[0].split()[0]}"]
+        for name in POSTGRES_SETTINGS:
+            cursor.execute(f"SHOW {name}")
+            parts.append(f"{name} {cursor.fetchone()[0]}")
+    return ", ".join(parts)
+
+
 def _mark(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
@@ -339,6 +355,7 @@ def report(args, rows, sweeps, memory, duration, timings, elapsed):
         f"gunicorn {args.workers} workers x {args.threads} threads, "
         f"data generated in {timings['total']:.0f}s, whole run {elapsed:.0f}s"
     )
+    say(postgres())
     header = (
         f"{'request':44} {'group':7} {'req/s':>8} {'ratio':>6} {'p50ms':>7} {'p95ms':>7} {'p99ms':>7} "
         f"{'SQL':>4} {'err':>4} goal"
@@ -390,6 +407,7 @@ def report(args, rows, sweeps, memory, duration, timings, elapsed):
     result = {
         "scale": args.scale,
         "machine": machine(),
+        "postgres": postgres(),
         "command": command_line(args),
         "connections": args.connections,
         "workers": args.workers,
@@ -423,7 +441,7 @@ def markdown(result, trivial) -> str:
         f"Scale `{result['scale']}` on {result['machine']} (`{result['command']}`; data generated in "
         f"{result['generate_seconds']['total']:.0f} s, whole run {result['run_seconds']:.0f} s; "
         f"{result['connections']} clients, {result['duration']} s per request type, gunicorn "
-        f"{result['workers']} workers × {result['threads']} threads):",
+        f"{result['workers']} workers × {result['threads']} threads; {result.get('postgres', 'PostgreSQL')}):",
         "",
         "| request | kind | req/s | share of trivial | p50 ms | p95 ms | p99 ms | SQL | goal |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
