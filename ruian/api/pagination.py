@@ -8,7 +8,7 @@ with `KnownCount`.
 """
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Window
+from django.db.models import Count, IntegerField, Subquery, Window
 from django.utils.functional import cached_property
 from rest_framework.pagination import CursorPagination, PageNumberPagination
 
@@ -30,8 +30,22 @@ class SyncCursorPagination(CursorPagination):
 TOTAL = "page_total"
 
 
-def with_total(queryset):
-    """`queryset` (a values() queryset) with the total number of its rows on every row."""
+class _CountOf(Subquery):
+    """The number of rows of a queryset, as an uncorrelated subquery: PostgreSQL counts it once (an InitPlan)."""
+
+    template = "(SELECT count(*) FROM (%(subquery)s) counted)"
+    output_field = IntegerField()
+
+
+def with_total(queryset, *, apart: bool = False):
+    """`queryset` (a values() queryset) with the total number of its rows on every row.
+
+    As `COUNT(*) OVER ()` by default. With `apart`, the total is counted by a subquery of its own inside the
+    same statement: the page can then stop after its rows, walking an index in the page's order, where the
+    window needs every row joined and sorted first. That is the better plan for a wide list read by a short
+    page (a province-level client's 5,000 organisations: 26 ms with the window, a few ms apart)."""
+    if apart:
+        return queryset.annotate(**{TOTAL: _CountOf(queryset.order_by().values("pk"))})
     return queryset.annotate(**{TOTAL: Window(Count("*"))})
 
 

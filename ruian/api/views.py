@@ -99,7 +99,7 @@ class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
         # OrganisationSerializer's JSON from values() rows, the total counted in the page's own query.
         queryset = self.filter_queryset(self.get_queryset())
         paginator = self.paginator
-        page = paginator.paginate_queryset(with_total(organisation_values(queryset)), request, view=self)
+        page = paginator.paginate_queryset(with_total(organisation_values(queryset), apart=True), request, view=self)
         return paginator.get_paginated_response(organisation_rows(page))
 
     @property
