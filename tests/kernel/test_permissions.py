@@ -63,3 +63,24 @@ def test_anonymous_api_access_is_refused(api, db, path):
     response = api.get(path)
     assert response.status_code in (401, 403)
     assert response.json()["error"]["code"] in ("not_authenticated", "authentication_failed")
+
+
+def test_a_scope_wider_than_the_id_limit_filters_by_code_prefix(
+    monkeypatch, editor, clerk, home_township, other_township
+):
+    """Past SCOPE_IDS_LIMIT divisions the scope is read as code prefixes: the same rows, fewer ids fetched."""
+    from ruian import permissions
+    from ruian.divisions import Division
+
+    expected = set(Division.objects.filter(permissions.scope_q(editor, "")).values_list("code", flat=True))
+    assert {home_township.code, other_township.code} <= expected and len(expected) >= 3
+    monkeypatch.setattr(permissions, "SCOPE_IDS_LIMIT", 1)
+    editor._ruian_scope = None
+    wide = permissions.scope_q(editor, "")
+    assert "code__startswith" in str(wide)
+    assert set(Division.objects.filter(wide).values_list("code", flat=True)) == expected
+    assert len(editor._ruian_scope[1]) == 2, "no more than the limit and one are fetched"
+    clerk._ruian_scope = None
+    assert set(Division.objects.filter(permissions.scope_q(clerk, "")).values_list("code", flat=True)) == {
+        home_township.code
+    }
