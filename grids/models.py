@@ -473,6 +473,9 @@ class Escalation(models.Model):
         verbose_name_plural = _("上提")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["event", "to_division"], name="escalation_once_per_level")]
+        # The command centre's latest escalations: read newest first down this index until a page of the scope's
+        # is found, not every escalation of the province sorted.
+        indexes = [models.Index(fields=["created_at", "id"], name="escalation_latest")]
 
     def __str__(self):
         return f"{self.event_id}: {self.from_division_id} → {self.to_division_id}"
