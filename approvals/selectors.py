@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from approvals.models import BAD_RATINGS, CLOCK_DECISION, CLOCK_ISSUANCE, CLOCK_NOTICE, Application
 from approvals.states import OPEN_STATUSES, Status
 from catalogs import selectors as catalog_selectors
-from catalogs.models import CatalogKind, Category, PowerItem, ServiceItem, ServiceLevel
+from catalogs.models import (
+    AdjustmentAction,
+    CatalogKind,
+    Category,
+    EmpowermentEntry,
+    PowerItem,
+    ServiceItem,
+    ServiceLevel,
+)
 from ruian.audit import AuditEntry
 from ruian.clocks import ClockStatus, Deadline
 from ruian.divisions import Division
@@ -29,20 +37,36 @@ from ruian.staff import Role, has_role
 # town- and village-level public service items. This combines the three.
 
 
+def _latest_empowerment_action(township, on: datetime.date):
+    """The action of the latest empowerment entry of the township for the outer power item on or before
+    `on` (on the same day, the highest id): what `catalogs.selectors.powers_of_township` decides by, asked
+    for one item through the (township, item, effective_date) index."""
+    latest = EmpowermentEntry.objects.filter(township=township, item=OuterRef("pk"), effective_date__lte=on)
+    return Subquery(latest.order_by("-effective_date", "-id").values("action")[:1])
+
+
 def power_items_held(township, on: datetime.date, **narrow):
     """The power items the township holds on `on`. `narrow` (e.g. code=..., pk=...) filters inside both
     halves of the question, so asking about one item looks up that item instead of building the whole
-    held list first (a query of 10 ms on a county's list, under 1 ms for the item)."""
+    held list first (a query of 10 ms on a county's list, under 1 ms for the item).
+
+    Narrowed, the empowerment half asks each candidate item for its own latest entry (an index lookup)
+    rather than `powers_of_township`'s list of everything delegated to the township: a province's
+    townships hold thousands of delegated powers, and building that list took 13 ms of a receipt."""
     county = township.parent
-    empowered = catalog_selectors.powers_of_township(township, on).filter(**narrow).values("pk")
-    condition = Q(pk__in=empowered)
+    items = PowerItem.objects.all()
+    if narrow:
+        items = items.alias(latest_action=_latest_empowerment_action(township, on))
+        condition = Q(latest_action=AdjustmentAction.GRANT)
+    else:
+        condition = Q(pk__in=catalog_selectors.powers_of_township(township, on).values("pk"))
     version = catalog_selectors.version_in_force(county, CatalogKind.POWER, on) if county else None
     if version is not None:
         listed = catalog_selectors.filter_power_items(
             PowerItem.objects.filter(version=version, is_active=True, **narrow), township=township
         ).values("pk")
         condition |= Q(pk__in=listed)
-    return PowerItem.objects.filter(condition, **narrow).select_related("department", "version")
+    return items.filter(condition, **narrow).select_related("department", "version")
 
 
 # Enforcement powers are held but never applied for: a penalty or a coercive measure is not an application.
