@@ -274,7 +274,13 @@ class PowerItem(ItemBase):
         verbose_name_plural = _("权力事项")
         ordering = ["version_id", "code"]
         constraints = [models.UniqueConstraint(fields=["version", "code"], name="catalogs_power_code_unique")]
-        indexes = [models.Index(fields=["version", "category"]), models.Index(fields=["updated_at", "id"])]
+        indexes = [
+            models.Index(fields=["version", "category"]),
+            models.Index(fields=["updated_at", "id"]),
+            # "Does the township hold the item of this code": the few items of that code across the versions
+            # and the empowered items, instead of every (version, code) of the province.
+            models.Index(fields=["code"], name="poweritem_code"),
+        ]
 
     @property
     def parent_code(self) -> str:
