@@ -9,7 +9,9 @@ across a window boundary; the rates are set with that in mind.
 
 import logging
 
+from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
+from django.utils.connection import ConnectionProxy
 from rest_framework import throttling
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ class _WindowCounter:
 
     def _increment(self, key: str, timeout: int) -> int:
         cache = self.cache
+        if isinstance(cache, ConnectionProxy):  # DRF's default: django.core.cache.cache, a proxy to the backend
+            cache = caches[cache._alias]
         if isinstance(cache, RedisCache):
             key = cache.make_and_validate_key(key)
             pipeline = cache._cache.get_client(key, write=True).pipeline(transaction=False)

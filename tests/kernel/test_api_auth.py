@@ -114,6 +114,22 @@ def test_requests_over_the_rate_are_throttled(api, clerk, monkeypatch):
         cache.clear()
 
 
+def test_the_redis_throttle_counts_in_one_round_trip(api, clerk, monkeypatch, settings):
+    """INCR and EXPIRE in one pipeline: the two-call form (add, then incr) is never taken with Redis."""
+    from django.core.cache.backends.redis import RedisCache
+    from rest_framework.throttling import SimpleRateThrottle
+
+    settings.CACHES = {"default": {"BACKEND": "ruian.cache.RedisCache", "LOCATION": settings.REDIS_URL}}
+    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "2/min", "anon": "2/min"})
+    monkeypatch.setattr(RedisCache, "add", lambda *args, **kwargs: pytest.fail("a second round trip (add)"))
+    cache.clear()
+    api.force_authenticate(clerk)
+    try:
+        assert [api.get("/api/v1/me/").status_code for _ in range(3)] == [200, 200, 429]
+    finally:
+        cache.clear()
+
+
 def test_throttling_lets_requests_through_when_redis_is_unreachable(api, clerk, monkeypatch, settings):
     from django.core.cache import caches
     from rest_framework.throttling import SimpleRateThrottle
