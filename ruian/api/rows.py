@@ -80,3 +80,20 @@ def organisation_row(organisation) -> dict:
         division__name=organisation.division.name,
     )
     return organisation_rows([values])[0]
+
+
+ME_COLUMNS = ("username", "first_name", "last_name", "email")
+
+
+def me_row(user) -> dict:
+    """What `MeSerializer(user).data` answers: the account, its roles and its organisation. Building the
+    serializer (its fields copied per instance) cost a third of the whole `/api/v1/me/` request."""
+    from ruian.staff import roles_of
+
+    profile = getattr(user, "staff", None)
+    organisation = None if profile is None else profile.organisation
+    return {
+        **{name: getattr(user, name) for name in ME_COLUMNS},
+        "roles": sorted(roles_of(user)),
+        "organisation": None if organisation is None else organisation_row(organisation),
+    }

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from ruian import notifications, selectors, workdays
 from ruian.api import serializers as s
 from ruian.api.pagination import WindowCountPagination, with_total
-from ruian.api.rows import organisation_rows, organisation_values
+from ruian.api.rows import me_row, organisation_rows, organisation_values
 from ruian.apiclients import Scope
 from ruian.divisions import Division
 from ruian.notifications import Notification
@@ -29,7 +29,7 @@ def ping(request):
 @extend_schema(responses=s.MeSerializer)
 @api_view(["GET"])
 def me(request):
-    return Response(s.MeSerializer(request.user).data)
+    return Response(me_row(request.user))
 
 
 @extend_schema(

@@ -117,3 +117,19 @@ def test_the_redis_cache_keeps_one_client_per_pool(redis_cache):
     backend.set("ruian-test", 1)
     assert backend.get("ruian-test") == 1
     assert backend._cache.get_client(write=True) is backend._cache.get_client(write=True)
+
+
+def test_me_answers_the_serializers_json_without_building_it(api, clerk, django_user_model):
+    from ruian.api.rows import ME_COLUMNS
+    from ruian.api.serializers import MeSerializer
+    from ruian.backends import load_user
+
+    assert set(MeSerializer.Meta.fields) == {*ME_COLUMNS, "roles", "organisation"}, "a field added to one only"
+    bare = django_user_model.objects.create_user("bare", password="x-very-long-password", email="b@example.cn")
+    for user in (clerk, bare):
+        api.force_authenticate(load_user(user.pk))
+        body = api.get("/api/v1/me/").json()
+        assert body == MeSerializer(load_user(user.pk)).data
+    assert body["organisation"] is None and body["email"] == "b@example.cn"
+    api.force_authenticate(load_user(clerk.pk))
+    assert api.get("/api/v1/me/").json()["organisation"]["name"] == clerk.staff.organisation.name
