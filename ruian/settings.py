@@ -198,7 +198,7 @@ SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=60)
 # At most this many clocks move in one sweep (one transaction): a backlog, such as every working-day limit
 # of a province running out at the same midnight, is moved by sweeps run back to back, each holding its
 # locks for a second or two rather than one holding half a million for a minute (ruian.clocks).
-DEADLINE_SWEEP_BATCH = env.int("DEADLINE_SWEEP_BATCH", default=10000)
+DEADLINE_SWEEP_BATCH = env.int("DEADLINE_SWEEP_BATCH", default=5000)
 # REST clients' Idempotency-Keys are kept this long (ruian.idempotency); a retry comes within minutes.
 IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
 CELERY_BEAT_SCHEDULE = {
