@@ -427,6 +427,8 @@ def report(args, rows, sweeps, memory, duration, timings, elapsed):
 
 def command_line(args) -> str:
     command = f"python -m bench --scale {args.scale}"
+    if args.reuse:
+        command += " --reuse"
     if args.duration:
         command += f" --duration {args.duration}"
     if args.connections != 16:
