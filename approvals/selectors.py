@@ -21,7 +21,6 @@ from catalogs.models import (
     AdjustmentAction,
     CatalogKind,
     Category,
-    EmpowermentEntry,
     PowerItem,
     ServiceItem,
     ServiceLevel,
@@ -37,14 +36,6 @@ from ruian.staff import Role, has_role
 # town- and village-level public service items. This combines the three.
 
 
-def _latest_empowerment_action(township, on: datetime.date):
-    """The action of the latest empowerment entry of the township for the outer power item on or before
-    `on` (on the same day, the highest id): what `catalogs.selectors.powers_of_township` decides by, asked
-    for one item through the (township, item, effective_date) index."""
-    latest = EmpowermentEntry.objects.filter(township=township, item=OuterRef("pk"), effective_date__lte=on)
-    return Subquery(latest.order_by("-effective_date", "-id").values("action")[:1])
-
-
 def power_items_held(township, on: datetime.date, **narrow):
     """The power items the township holds on `on`. `narrow` (e.g. code=..., pk=...) filters inside both
     halves of the question, so asking about one item looks up that item instead of building the whole
@@ -56,7 +47,7 @@ def power_items_held(township, on: datetime.date, **narrow):
     county = township.parent
     items = PowerItem.objects.all()
     if narrow:
-        items = items.alias(latest_action=_latest_empowerment_action(township, on))
+        items = items.alias(latest_action=catalog_selectors.latest_empowerment_action(township, on))
         condition = Q(latest_action=AdjustmentAction.GRANT)
     else:
         condition = Q(pk__in=catalog_selectors.powers_of_township(township, on).values("pk"))

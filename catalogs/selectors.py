@@ -124,6 +124,15 @@ def powers_of_township(township, on: datetime.date):
     )
 
 
+def latest_empowerment_action(township, on: datetime.date) -> Subquery:
+    """For the outer query's power item (`OuterRef("pk")`): the action of the township's latest empowerment
+    entry on or before `on`, of two on the same day the later written. The rule `powers_of_township` applies to
+    every item at once, asked of one item through the (township, item, effective_date) index: a grant means
+    the township holds it."""
+    latest = EmpowermentEntry.objects.filter(township=township, item=OuterRef("pk"), effective_date__lte=on)
+    return Subquery(latest.order_by("-effective_date", "-id").values("action")[:1])
+
+
 # Versions seen published or superseded in this process, by id. That stays true for good: a published
 # version can only become superseded, neither is ever a draft again, and no version is deleted; their kind,
 # county and publication time never change either.
