@@ -61,8 +61,13 @@ class ApplicationSequence(models.Model):
 
 
 class Application(models.Model):
-    number = models.CharField(_("申请编号"), max_length=32, unique=True)
-    township = models.ForeignKey(Division, verbose_name=_("乡镇(街道)"), on_delete=models.PROTECT, related_name="+")
+    # Unique by a constraint (Meta), not unique=True, which on PostgreSQL adds a second, LIKE index nobody reads;
+    # the township has no index of its own either: (township, status, received_at) serves it. Sweeps rewrite
+    # every index of each application they move.
+    number = models.CharField(_("申请编号"), max_length=32)
+    township = models.ForeignKey(
+        Division, verbose_name=_("乡镇(街道)"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     power_item = models.ForeignKey(
         PowerItem, verbose_name=_("权力事项"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -124,6 +129,7 @@ class Application(models.Model):
                 | models.Q(power_item__isnull=False, service_item__isnull=True),
                 name="approvals_application_one_item",
             ),
+            models.UniqueConstraint(fields=["number"], name="approvals_application_number_unique"),
         ]
         indexes = [
             models.Index(fields=["updated_at", "id"]),

@@ -276,11 +276,18 @@ class Satisfaction(models.IntegerChoices):
 
 
 class Event(models.Model):
-    number = models.CharField(_("事件编号"), max_length=24, unique=True, editable=False)
-    category = models.ForeignKey(EventCategory, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="+")
+    # Columns the composite indexes below already lead with have no index of their own, and the number is
+    # unique by a constraint (Meta) rather than unique=True, which on PostgreSQL adds a LIKE index nobody
+    # reads: each escalation rewrites every index of the event.
+    number = models.CharField(_("事件编号"), max_length=24, editable=False)
+    category = models.ForeignKey(
+        EventCategory, verbose_name=_("类别"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     grid = models.ForeignKey(Grid, verbose_name=_("网格"), on_delete=models.PROTECT, related_name="events")
     # The village or community of the grid: the event's data scope is its township.
-    division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+", editable=False)
+    division = models.ForeignKey(
+        Division, on_delete=models.PROTECT, related_name="+", editable=False, db_index=False
+    )
     # Who handles it now: the township at first, then the county, the city as it is escalated (one-way).
     handling_division = models.ForeignKey(
         Division, verbose_name=_("处置层级"), on_delete=models.PROTECT, related_name="+"
@@ -313,12 +320,13 @@ class Event(models.Model):
     fed_back_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     handled_on_time = models.BooleanField(_("按时处置"), null=True, blank=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name = _("事件")
         verbose_name_plural = _("事件")
         ordering = ["-reported_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["number"], name="grids_event_number_unique")]
         indexes = [
             models.Index(fields=["status", "grid"]),
             models.Index(fields=["updated_at", "id"]),

@@ -54,7 +54,8 @@ class Unit(models.TextChoices):
 
 
 class Deadline(models.Model):
-    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: the (content_type, object_id) index serves it, and every sweep update writes each index.
+    content_type = models.ForeignKey(ContentType, on_delete=models.PROTECT, related_name="+", db_index=False)
     object_id = models.PositiveBigIntegerField()
     kind = models.CharField(_("时限类型"), max_length=64)
     division = models.ForeignKey(Division, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
