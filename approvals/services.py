@@ -104,9 +104,16 @@ def _require(actor, township, roles) -> None:
         raise PermissionDenied(_("该申请不属于您所在的乡镇(街道)。"))
 
 
-def _lock(application: Application) -> Application:
+def _lock(application: Application | QuerySet) -> Application:
+    """Lock and read the application's row. Given instead a queryset narrowed to it (the applications a
+    caller may read, by number), the same statement checks that too: one a caller may not read raises
+    `Application.DoesNotExist` (the API's 404) and nothing is locked."""
     # The township comes along (every service checks the actor's scope against it); only the row is locked.
-    return Application.objects.select_for_update(of=("self",)).select_related("township").get(pk=application.pk)
+    if isinstance(application, QuerySet):
+        qs = application.select_related(None)
+    else:
+        qs = Application.objects.filter(pk=application.pk)
+    return qs.select_for_update(of=("self",)).select_related("township").get()
 
 
 def _reason_required(reason: str, message) -> str:
@@ -225,7 +232,6 @@ def is_pledge_item(item) -> bool:
 # --- receive ------------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def receive_application(
     *,
     township,
@@ -292,45 +298,57 @@ def receive_application(
     if joint_handling:
         # The statute's 45 working days replace the item's limit; nothing shorter has been promised for it.
         legal = promised = JOINT_DECISION_DAYS
+    materials = _checklist(item, materials_provided)
     department = item.department if isinstance(item, PowerItem) else None
-    app = Application(
-        number=next_number(township, day),
-        township=township,
-        power_item=item if isinstance(item, PowerItem) else None,
-        service_item=None if isinstance(item, PowerItem) else item,
-        item_code=item.code,
-        item_name=item.name,
-        deciding_office=getattr(item, "deciding_office", "") or getattr(item, "department", "") or "",
-        department=department,
-        legal_limit=legal,
-        promised_limit=promised,
-        channel=channel,
-        applicant_kind=applicant_kind,
-        applicant_name=applicant_name.strip(),
-        applicant_id_number=applicant_id_number,
-        applicant_phone=phone,
-        contact_name=contact_name,
-        address=address,
-        materials=_checklist(item, materials_provided),
-        received_at=received_at,
-        received_by=actor,
-        pledge=pledge,
-        joint_handling=bool(joint_handling),
-    )
-    app.save()
-    log_action(
-        "approvals.application.received",
-        actor=actor,
-        obj=app,
-        to_state=app.status,
-        data={"item": item.code, "channel": channel, **({"joint_handling": True} if joint_handling else {})},
-    )
-    for upload in scans:
-        # Size and type are checked by the kernel; a bad file refuses the whole receipt.
-        attach_file(obj=app, upload=upload, actor=actor, description=_("收件扫描件"))
-    clocks.start_clock(
-        app, CLOCK_NOTICE, start=received_at, unit=Unit.WORKING_DAYS, amount=NOTICE_DAYS, division=township, fresh=True
-    )
+    # The checks above only read. The writes are one transaction, which nested in the caller's (the API's
+    # idempotency key, the page's grid hand-over) needs no savepoint of its own, two statements fewer: only a
+    # database error, which aborts the caller's transaction anyway, can end it early. A refused scan can
+    # too, so with scans the savepoint stays and a caller catching the refusal keeps a usable transaction.
+    with transaction.atomic(savepoint=bool(scans)):
+        app = Application(
+            number=next_number(township, day),
+            township=township,
+            power_item=item if isinstance(item, PowerItem) else None,
+            service_item=None if isinstance(item, PowerItem) else item,
+            item_code=item.code,
+            item_name=item.name,
+            deciding_office=getattr(item, "deciding_office", "") or getattr(item, "department", "") or "",
+            department=department,
+            legal_limit=legal,
+            promised_limit=promised,
+            channel=channel,
+            applicant_kind=applicant_kind,
+            applicant_name=applicant_name.strip(),
+            applicant_id_number=applicant_id_number,
+            applicant_phone=phone,
+            contact_name=contact_name,
+            address=address,
+            materials=materials,
+            received_at=received_at,
+            received_by=actor,
+            pledge=pledge,
+            joint_handling=bool(joint_handling),
+        )
+        app.save()
+        log_action(
+            "approvals.application.received",
+            actor=actor,
+            obj=app,
+            to_state=app.status,
+            data={"item": item.code, "channel": channel, **({"joint_handling": True} if joint_handling else {})},
+        )
+        for upload in scans:
+            # Size and type are checked by the kernel; a bad file refuses the whole receipt.
+            attach_file(obj=app, upload=upload, actor=actor, description=_("收件扫描件"))
+        clocks.start_clock(
+            app,
+            CLOCK_NOTICE,
+            start=received_at,
+            unit=Unit.WORKING_DAYS,
+            amount=NOTICE_DAYS,
+            division=township,
+            fresh=True,
+        )
     return app
 
 
@@ -338,6 +356,7 @@ def receive_application(
 
 
 def _start_decision_clock(app: Application, start) -> None:
+    """The decision clock starts on acceptance, and the notice clock stops (in the same UPDATE)."""
     clocks.start_clock(
         app,
         CLOCK_DECISION,
@@ -346,6 +365,8 @@ def _start_decision_clock(app: Application, start) -> None:
         amount=app.promised_limit,
         legal_amount=app.legal_limit,
         division=app.township,
+        also_stop=[CLOCK_NOTICE],
+        stopped_at=start,
     )
 
 
@@ -363,7 +384,6 @@ def accept_application(*, application: Application, actor) -> Application:
             params={"names": "、".join(m["name"] for m in missing)},
         )
     now = timezone.now()
-    clocks.stop_clock(app, CLOCK_NOTICE, at=now)
     app.accepted_at = now
     _move(app, Status.ACCEPTED, actor=actor, action="accepted", fields=["accepted_at"])
     _start_decision_clock(app, now)

@@ -11,7 +11,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -70,21 +72,33 @@ CLOCK_BADGES = {
 }
 
 
+NO_CLOCK = mark_safe('<span class="text-body-secondary">—</span>')  # a row without an open clock
+
+
 def _dress(page):
     """Precompute what each row of a queue page shows (its link, status label and clock badge), so the
-    template's loop prints values instead of resolving a URL, a choice label and an include per row."""
+    template's loop prints a few values instead of resolving a URL, a choice label and an include per row.
+    The badge cell is HTML built once per distinct (colour, due day): a page shows a handful of them."""
     detail = reverse("approvals:detail", args=["0"])[:-2]  # ".../a/", the number and "/" follow
     labels = {value: str(label) for value, label in Status.choices}
     badges = {colour: (css, str(label)) for colour, (css, label) in CLOCK_BADGES.items()}
+    cells = {}
     now = timezone.now()
     for app in page.object_list:
         app.url = f"{detail}{app.number}/"
         app.status_label = labels.get(app.status, app.status)
         clock = app.clock
-        if clock is not None:
-            colour = clock.colour(now)
+        if clock is None:
+            app.clock_cell = NO_CLOCK
+            continue
+        colour = clock.colour(now)
+        key = (colour, clock.due_date.strftime("%m-%d"))
+        if key not in cells:
             css, label = badges.get(colour, badges["green"])
-            app.badge = {"colour": colour, "css": css, "label": label, "due": clock.due_date.strftime("%m-%d")}
+            cells[key] = format_html(
+                '<span class="badge clock-{} {}" data-clock="{}">{} · {}</span>', colour, css, colour, label, key[1]
+            )
+        app.clock_cell = cells[key]
     return page
 
 

@@ -177,12 +177,14 @@ def start_clock(
     yellow_share: float | None = None,
     fresh: bool = False,
     also_stop: Iterable[str] = (),
+    stopped_at=None,
 ) -> Deadline:
     """Start (or restart, e.g. after supplemented materials) the `kind` clock of `obj`.
 
     `amount` is the limit the clock shows (the promised one where there is one); `legal_amount`, when
     longer, is the hard stop. The open clocks of `kind` and of the kinds in `also_stop` are stopped first,
-    in one UPDATE; `fresh=True` says `obj` was created in this transaction, so none can be open.
+    in one UPDATE, as of `stopped_at` (default: now); `fresh=True` says `obj` was created in this
+    transaction, so none can be open.
     """
     if amount < 0 or (legal_amount is not None and legal_amount < amount):
         raise ValidationError(_("承诺时限不能长于法定时限。"), code="clock_limits")
@@ -195,7 +197,7 @@ def start_clock(
         if not fresh:
             Deadline.objects.filter(content_type=content_type, object_id=obj.pk, kind__in=[kind, *also_stop]).exclude(
                 status=ClockStatus.STOPPED
-            ).update(status=ClockStatus.STOPPED, stopped_at=timezone.now())
+            ).update(status=ClockStatus.STOPPED, stopped_at=stopped_at or timezone.now())
         return Deadline.objects.create(
             content_type=content_type,
             object_id=obj.pk,

@@ -68,6 +68,15 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         readable = selectors.applications_for(self.request.user).select_related(None).only("id", "number")
         return get_object_or_404(readable, number=self.kwargs["number"])
 
+    def _act(self, service, **kwargs) -> Application:
+        """Call a service that returns the application, giving it the caller's readable applications of
+        that number: it locks the row and checks the caller may read it in one statement (not two)."""
+        readable = selectors.applications_for(self.request.user).filter(number=self.kwargs["number"])
+        try:
+            return service(application=readable, actor=self.request.user, **kwargs)
+        except Application.DoesNotExist:
+            raise exceptions.NotFound from None
+
     def _fresh(self, app: Application) -> Response:
         app = self.get_queryset().get(pk=app.pk)
         return Response(s.ApplicationSerializer(app).data)
@@ -142,17 +151,14 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @_action(s.ApprovalEmptySerializer, "Accept (受理)")
     @action(detail=True, methods=["post"])
     def accept(self, request, number=None):
-        return self._undecided(services.accept_application(application=self._application(), actor=request.user))
+        return self._undecided(self._act(services.accept_application))
 
     @_action(s.ApprovalRefuseSerializer, "Refuse to accept (不予受理)")
     @action(detail=True, methods=["post"])
     def refuse(self, request, number=None):
         body = self._body(s.ApprovalRefuseSerializer)
-        app = services.refuse_application(
-            application=self._application(),
-            reason=body["reason"],
-            competent_department=body["competent_department"],
-            actor=request.user,
+        app = self._act(
+            services.refuse_application, reason=body["reason"], competent_department=body["competent_department"]
         )
         return self._fresh(app)
 
@@ -168,15 +174,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def supplement(self, request, number=None):
         body = self._body(s.ApprovalSupplementSerializer)
-        app = services.supplement_materials(
-            application=self._application(), provided=body["provided"], actor=request.user
-        )
-        return self._fresh(app)
+        return self._fresh(self._act(services.supplement_materials, provided=body["provided"]))
 
     @_action(s.ApprovalEmptySerializer, "Send to the back office")
     @action(detail=True, methods=["post"])
     def send(self, request, number=None):
-        return self._fresh(services.send_to_back_office(application=self._application(), actor=request.user))
+        return self._fresh(self._act(services.send_to_back_office))
 
     @_action(s.ApprovalDecideSerializer, "Approve or deny (two staff)")
     @action(detail=True, methods=["post"])
@@ -197,9 +200,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def extend(self, request, number=None):
         body = self._body(s.ApprovalReasonSerializer)
-        return self._fresh(
-            services.extend_decision(application=self._application(), reason=body["reason"], actor=request.user)
-        )
+        return self._fresh(self._act(services.extend_decision, reason=body["reason"]))
 
     @_action(s.ApprovalSuspendSerializer, "Suspend the clock (hearing, test, inspection, expert review)")
     @action(detail=True, methods=["post"])
@@ -212,7 +213,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @_action(s.ApprovalEmptySerializer, "Resume the clock")
     @action(detail=True, methods=["post"])
     def resume(self, request, number=None):
-        return self._fresh(services.resume_review(application=self._application(), actor=request.user))
+        return self._fresh(self._act(services.resume_review))
 
     @_action(s.ApprovalIssueSerializer, "Issue the result under the single seal")
     @action(detail=True, methods=["post"])
@@ -228,9 +229,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"])
     def withdraw(self, request, number=None):
         body = self._body(s.ApprovalReasonSerializer)
-        return self._fresh(
-            services.withdraw_application(application=self._application(), reason=body["reason"], actor=request.user)
-        )
+        return self._fresh(self._act(services.withdraw_application, reason=body["reason"]))
 
     @_action(s.ApprovalRateSerializer, "Rate (好差评) after issuance")
     @action(detail=True, methods=["post"])

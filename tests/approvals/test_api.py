@@ -191,3 +191,19 @@ def test_create_under_joint_handling(token_api, item, home_township):
     response = token_api.post(URL, payload(item, joint_handling=True), format="json", HTTP_IDEMPOTENCY_KEY="joint-1")
     assert response.status_code == 201, response.content
     assert response.json()["joint_handling"] is True and response.json()["legal_limit"] == 45
+
+
+def test_receive_and_accept_cost_a_fixed_number_of_statements(token_api, item, home_township):
+    # Warm the token's once-a-minute last_used_at write and the per-process caches, then count.
+    assert token_api.post(URL, payload(item), format="json", HTTP_IDEMPOTENCY_KEY="warm").status_code == 201
+    with CaptureQueriesContext(connection) as receipt:
+        created = token_api.post(URL, payload(item), format="json", HTTP_IDEMPOTENCY_KEY="counted")
+    assert created.status_code == 201
+    with CaptureQueriesContext(connection) as acceptance:
+        accepted = token_api.post(f"{URL}{created.json()['number']}/accept/", format="json")
+    assert accepted.status_code == 200 and accepted.json()["status"] == Status.ACCEPTED
+    # Receipt: the token, the transaction (a savepoint here), the key, the township, the held item (with its
+    # catalog version), the scope, the sequence, the application, its audit entry and notice clock, the stored
+    # answer, the commit. Acceptance: the token, the scope, the transaction, the readable row locked, the
+    # application, its audit entry, the clocks stopped (notice) and started (decision), the commit.
+    assert (len(receipt), len(acceptance)) == (12, 9)

@@ -63,6 +63,38 @@ def test_approver_queue_has_a_fixed_number_of_queries(client, home_township, ite
     assert len(small) == len(large)
 
 
+def test_workbench_rows_offer_the_actions_of_their_status(client, home_township, item, clerk):
+    complete = af.receive(home_township, item, clerk)
+    incomplete = af.receive(home_township, item, clerk, complete=False)
+    accepted = services.accept_application(application=af.receive(home_township, item, clerk), actor=clerk)
+    noticed = af.receive(home_township, item, clerk, complete=False)
+    services.give_material_notice(application=noticed, actor=clerk)
+    login(client, clerk)
+    page = client.get(reverse("approvals:workbench"), {"q": "x", "page": 1}).content.decode()
+
+    def actions(app):
+        url = reverse("approvals:detail", args=[app.number])
+        return {
+            name
+            for name, markup in {
+                "accept": f'action="{url}accept/"',
+                "notice": f'action="{url}notice/"',
+                "refuse": f'href="{url}#refuse"',
+                "send": f'action="{url}send/"',
+                "supplement": f'href="{url}#supplement"',
+            }.items()
+            if markup in page
+        }
+
+    assert actions(complete) == {"accept", "refuse"}
+    assert actions(incomplete) == {"accept", "notice", "refuse"}
+    assert actions(accepted) == {"send"}
+    assert actions(noticed) == {"supplement"}
+    # each form posts the CSRF token and comes back to this page
+    assert page.count('<input type="hidden" name="csrfmiddlewaretoken" value="') >= 5
+    assert page.count('<input type="hidden" name="next" value="/approvals/?q=x&amp;page=1">') == 5
+
+
 def test_workbench_lists_items_only_when_the_clerk_searches(client, home_township, item, clerk):
     login(client, clerk)
     page = client.get(reverse("approvals:workbench")).content.decode()

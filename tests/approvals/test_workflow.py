@@ -37,6 +37,8 @@ def test_accept_stops_notice_clock_and_starts_decision_clock(home_township, item
     app = services.accept_application(application=app, actor=clerk)
     assert app.status == Status.ACCEPTED and _audit(app, "accepted")
     assert clocks.open_clock(app, "approvals.notice", lock=False) is None
+    notice = clocks.Deadline.objects.get(object_id=app.pk, kind="approvals.notice")
+    assert notice.stopped_at == app.accepted_at  # the check of the materials ended at acceptance
     decision = clocks.open_clock(app, "approvals.decision", lock=False)
     assert decision.amount == 10 and decision.legal_amount == 20
     assert decision.due_date == datetime.date(2026, 12, 7)  # promised 10 working days
