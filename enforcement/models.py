@@ -9,7 +9,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from enforcement.states import CaseStatus, InspectionPlanStatus, LeadStatus, MeetingTaskStatus, TransferStatus
+from enforcement.states import (
+    OPEN_CASE_STATUSES,
+    CaseStatus,
+    InspectionPlanStatus,
+    LeadStatus,
+    MeetingTaskStatus,
+    TransferStatus,
+)
 from ruian.divisions import Division
 from ruian.organisations import Organisation
 
@@ -220,8 +227,13 @@ class Case(PartyFields):
         indexes = [
             models.Index(fields=["township", "status"]),
             models.Index(fields=["updated_at", "id"]),
-            # The board lists a township's newest open cases: read in this order, it stops after a page.
-            models.Index(fields=["township", "-filed_on", "-id"], name="enforcement_case_newest"),
+            # The board lists a township's newest open cases: read in this order, it stops after a page. Open
+            # cases only, so that the years of closed cases the township gathers are never read past.
+            models.Index(
+                fields=["township", "-filed_on", "-id"],
+                name="enforcement_case_open_newest",
+                condition=models.Q(status__in=[status.value for status in OPEN_CASE_STATUSES]),
+            ),
         ]
 
     def __str__(self):

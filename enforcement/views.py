@@ -4,18 +4,20 @@ A refused action (a legal rule, a wrong state, another township) re-renders the 
 4xx status, and nothing is changed.
 """
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from enforcement import forms, selectors, services
@@ -72,6 +74,13 @@ def _attempt(request, action, success_message, on_error):
 # --- squad leader --------------------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=8)
+def _lead_form_fields(language):
+    """The board's empty lead form, rendered once per language: its fields hold nothing of the request, and their
+    widgets' templates cost more than the rest of the form."""
+    return mark_safe(render_to_string("enforcement/_lead_form_fields.html", {"form": forms.LeadForm()}))
+
+
 @login_required
 def board(request, status=200):
     _require(request.user, Role.SQUAD_LEADER)
@@ -86,19 +95,9 @@ def board(request, status=200):
     departments = forms.TransferLeadForm(township=township).fields["department"].queryset
     context.update(
         township=township,
-        # The options are read and rendered once and repeated in every lead's row: a form, or a template loop,
-        # per row would cost a query or thousands of template nodes per row.
-        department_options=format_html_join(
-            "", '<option value="{}">{}</option>', departments.values_list("pk", "name")
-        ),
-        officer_options=format_html_join(
-            "",
-            '<option value="{}">{}{}</option>',
-            ((user.pk, user.last_name, user.first_name) for user in context.pop("squad_officers")),
-        ),
-        lead_form=forms.LeadForm(),
-        # The same hidden input {% csrf_token %} renders, once for the page's many row forms.
-        csrf_input=format_html('<input type="hidden" name="csrfmiddlewaretoken" value="{}">', get_token(request)),
+        # Listed once on the page, in the lead actions' shared forms (each row's buttons post them to its URL).
+        departments=departments.values_list("pk", "name"),
+        lead_form_fields=_lead_form_fields(get_language()),
     )
     return render(request, "enforcement/board.html", context, status=status)
 

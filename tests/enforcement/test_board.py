@@ -129,12 +129,13 @@ def test_board_links_and_labels_of_lead_and_transfer_rows(client, squad_leader, 
     login(client, squad_leader)
     html = client.get(reverse("enforcement:board")).content.decode()
     assert f'href="{reverse("enforcement:lead", args=[lead.pk])}"' in html  # filed from the lead's own page
-    for url in (
-        reverse("enforcement:lead_transfer", args=[lead.pk]),
-        reverse("enforcement:lead_act", args=[lead.pk, "hand_over"]),
-        reverse("enforcement:lead_act", args=[lead.pk, "dismiss"]),
+    # Each row's buttons post the page's one transfer, hand-over and dismissal form to the row's own URL.
+    for form, url in (
+        ("lead-transfer", reverse("enforcement:lead_transfer", args=[lead.pk])),
+        ("lead-hand-over", reverse("enforcement:lead_act", args=[lead.pk, "hand_over"])),
+        ("lead-dismiss", reverse("enforcement:lead_act", args=[lead.pk, "dismiss"])),
     ):
-        assert f'action="{url}"' in html
+        assert f'form="{form}" formaction="{url}"' in html and html.count(f'<form id="{form}" method="post"') == 1
     assert lead.get_source_display() in html
     transfer = sent.transfers.get()
     assert f"{transfer.get_direction_display()} · {department.name} · 无证经营" in html
@@ -172,3 +173,16 @@ def test_a_lead_goes_only_to_a_department_of_the_townships_own_county(client, sq
     assert "本县" in str(refused.value)
     lead.refresh_from_db()
     assert lead.status == "new"
+
+
+def test_board_lists_the_departments_and_officers_once_whatever_the_number_of_leads(
+    client, squad_leader, officer, officer2, home_township, department
+):
+    for n in range(5):
+        ef.lead(home_township, squad_leader, summary=f"线索{n}")
+    login(client, squad_leader)
+    html = client.get(reverse("enforcement:board")).content.decode()
+    assert html.count(f'<option value="{department.pk}">{department.name}</option>') == 1
+    for user in (squad_leader, officer, officer2):
+        assert html.count(f'<option value="{user.pk}">{user.last_name}{user.first_name}</option>') == 1
+    assert html.count('formaction="/enforcement/leads/') == 5 * 3  # each row: transfer, hand over, dismiss

@@ -46,8 +46,12 @@ def test_squad_leader_files_assigns_and_transfers(scene, portal, page):
     expect(page.get_by_test_id("timeline")).to_contain_text("enforcement.case.assigned")
 
     page.goto(f"{portal}/enforcement/")
+    # The transfer fields are on the page once; the row's button sends them for its lead.
+    actions = page.get_by_test_id("lead-actions")
+    actions.get_by_label("移送理由").fill("不属于本镇赋权事项,移送县市场监管局")
+    actions.get_by_label("移送理由").press("Enter")  # submits nothing: it would pick the first row's button
+    expect(actions.get_by_label("移送理由")).to_have_value("不属于本镇赋权事项,移送县市场监管局")
     row = page.locator("tr", has_text="无照经营烟花爆竹")
-    row.locator('input[name="reason"]').fill("不属于本镇赋权事项,移送县市场监管局")
     row.get_by_role("button", name="移送").click()
     expect(page.get_by_text("已移送,并抄告相关部门。")).to_be_visible()
     expect(page.locator("#transfers-heading + ul")).to_contain_text("无照经营烟花爆竹")
