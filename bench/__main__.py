@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from bench.load import KERNEL_REQUESTS, Server, count_queries, run_wrk, server_env
@@ -88,9 +89,8 @@ def main(argv=None):
 
     # --- sweeps ------------------------------------------------------------------------------------
     sweeps = measure_sweeps(args.database_url, ctx, data, out)
-    # The apps' sweeps ran in transactions rolled back: hundreds of thousands of dead rows at province scale
-    # (escalations, clocks, audit entries) that autovacuum clears within minutes in a real database. Left,
-    # they made a page sort 800,000 dead escalations to list none.
+    # The catch-up sweep and the catalogs' imports changed this database (at province scale hundreds of
+    # thousands of clocks), leaving dead rows that autovacuum clears within minutes in a real database.
     settle(out, "after the sweeps")
 
     # --- requests ------------------------------------------------------------------------------------
@@ -161,12 +161,13 @@ def measure_sweeps(database_url, ctx, data, out) -> dict:
        open clock, with the clocks whose thresholds fall in that minute crossing.
     4. The end-of-day sweep: working-day limits run out at midnight, so the first sweep after midnight of
        the next working day moves every limit of that day at once (the busiest minute of a day).
-    5. The apps' own sweeps, each from the same state (run in a transaction rolled back afterwards, so
-       one app's sweep at a later moment does not leave escalations behind for the next).
+    5. The apps' own sweeps, each from the same state.
+
+    The backlogs (4 and 5) run on a copy of the database each (on_copy), dropped afterwards, so each sweep
+    commits as in a running server and one app's sweep days ahead leaves nothing behind for the next.
     """
     import datetime
 
-    from django.db import transaction
     from django.utils import timezone
 
     from ruian import clocks
@@ -211,12 +212,10 @@ def measure_sweeps(database_url, ctx, data, out) -> dict:
         "open": total,
     }
 
-    # Each batch a savepoint of one transaction rolled back at the end (the apps' sweeps start from the same
-    # state); a real backlog commits each batch.
+    # On a copy (on_copy): each sweep of the backlog commits, and the apps' sweeps start from the same state.
     midnight = clocks.compute_due(timezone.localdate(), Unit.WORKING_DAYS, 1) + datetime.timedelta(seconds=30)
-    with transaction.atomic():
+    with on_copy():
         result = clocks.sweep_backlog(now=midnight)
-        transaction.set_rollback(True)
     sweeps[f"end-of-working-day sweep after next midnight, {total:,} running clocks ({data.backlog(result)})"] = {
         "seconds": result["longest"],
         "goal": SWEEP_GOAL_S,
@@ -236,9 +235,8 @@ def measure_sweeps(database_url, ctx, data, out) -> dict:
         isolated = module.__name__ != "bench.data_catalogs"  # catalogs times imports, not clocks
         started = time.monotonic()
         if isolated:
-            with transaction.atomic():
+            with on_copy():
                 results = module.sweeps(ctx)
-                transaction.set_rollback(True)
         else:
             results = module.sweeps(ctx)
         for name, seconds in results.items():
@@ -274,11 +272,10 @@ class _Counting(logging.Filter):
         return True
 
 
-def recreate_database(url):
+def _admin(config: dict, *statements: str) -> None:
+    """Run statements in the server's `postgres` database (outside any transaction), as the bench's user."""
     import psycopg2
-    from environ import Env
 
-    config = Env.db_url_config(url)
     connection = psycopg2.connect(
         dbname="postgres",
         user=config["USER"],
@@ -287,10 +284,49 @@ def recreate_database(url):
         password=config["PASSWORD"] or None,
     )
     connection.autocommit = True
-    with connection.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{config["NAME"]}" WITH (FORCE)')
-        cursor.execute(f'CREATE DATABASE "{config["NAME"]}"')
+    try:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+    finally:
+        connection.close()
+
+
+def recreate_database(url):
+    from environ import Env
+
+    name = Env.db_url_config(url)["NAME"]
+    _admin(Env.db_url_config(url), f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"')
+
+
+@contextmanager
+def on_copy():
+    """Run the block on a copy of the bench database, dropped afterwards.
+
+    A backlog of clocks is moved by sweeps that each commit, as the periodic task moves it; a copy lets them
+    commit and still leaves the next measurement the same data. (Savepoints of one transaction rolled back
+    afterwards, as the bench did before, are no stand-in: every sweep's index scan then walks past all the
+    rows the sweeps before it updated, which no vacuum or later scan can clear while the transaction lasts,
+    so each sweep of a long backlog took longer than the one before.)"""
+    from django.db import connection
+
+    config = connection.settings_dict
+    name = config["NAME"]
+    copy = f"{name}_sweeps"
     connection.close()
+    # FILE_COPY copies the files (after a checkpoint) instead of writing gigabytes through the WAL.
+    _admin(
+        config,
+        f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)',
+        f'CREATE DATABASE "{copy}" TEMPLATE "{name}" STRATEGY FILE_COPY',
+    )
+    config["NAME"] = copy
+    try:
+        yield
+    finally:
+        connection.close()
+        config["NAME"] = name
+        _admin(config, f'DROP DATABASE IF EXISTS "{copy}" WITH (FORCE)')
 
 
 def session_key(user) -> str:
