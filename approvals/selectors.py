@@ -20,7 +20,6 @@ from catalogs import selectors as catalog_selectors
 from catalogs.models import (
     AdjustmentAction,
     CatalogKind,
-    CatalogVersion,
     Category,
     PowerItem,
     ServiceItem,
@@ -53,21 +52,12 @@ def power_items_held(township, on: datetime.date, **narrow):
     else:
         condition = Q(pk__in=catalog_selectors.powers_of_township(township, on).values("pk"))
     if county is not None:
-        version = _version_in_force(county, CatalogKind.POWER, on)
+        version = catalog_selectors.version_in_force_id(county, CatalogKind.POWER, on)
         listed = catalog_selectors.filter_power_items(
             PowerItem.objects.filter(version=version, is_active=True, **narrow), township=township
         ).values("pk")
         condition |= Q(pk__in=listed)
     return items.filter(condition, **narrow).select_related("department", "version")
-
-
-def _version_in_force(county, kind: str, on: datetime.date) -> Subquery:
-    """The id of `catalogs.selectors.version_in_force(county, kind, on)` (NULL without one), as a subquery:
-    the items are then read in the same statement as their version (a statement fewer per receipt)."""
-    versions = CatalogVersion.objects.filter(
-        county=county, kind=kind, status__in=catalog_selectors.PUBLIC_STATUSES, effective_date__lte=on
-    )
-    return Subquery(versions.order_by("-effective_date", "-id").values("pk")[:1])
 
 
 # Enforcement powers are held but never applied for: a penalty or a coercive measure is not an application.
@@ -82,7 +72,7 @@ def service_items_held(township, on: datetime.date):
     county = township.parent
     if county is None:
         return ServiceItem.objects.none()
-    version = _version_in_force(county, CatalogKind.PUBLIC_SERVICE, on)
+    version = catalog_selectors.version_in_force_id(county, CatalogKind.PUBLIC_SERVICE, on)
     return ServiceItem.objects.filter(version=version, level__in=[ServiceLevel.TOWN, ServiceLevel.VILLAGE])
 
 

@@ -38,15 +38,23 @@ def public_versions():
     return CatalogVersion.objects.filter(status__in=PUBLIC_STATUSES).select_related("county")
 
 
+def _versions_in_force(county, kind: str, on: datetime.date):
+    """The public versions of `kind` in `county` effective by `on`, the one in force first."""
+    return CatalogVersion.objects.filter(
+        county=county, kind=kind, status__in=PUBLIC_STATUSES, effective_date__lte=on
+    ).order_by("-effective_date", "-id")
+
+
 def version_in_force(county, kind: str, on: datetime.date | None = None) -> CatalogVersion | None:
     """The version of `kind` in force in `county` on `on`: the published (or since superseded) version
     with the latest effective date not after that day."""
-    on = on or datetime.date.today()
-    return (
-        CatalogVersion.objects.filter(county=county, kind=kind, status__in=PUBLIC_STATUSES, effective_date__lte=on)
-        .order_by("-effective_date", "-id")
-        .first()
-    )
+    return _versions_in_force(county, kind, on or datetime.date.today()).first()
+
+
+def version_in_force_id(county, kind: str, on: datetime.date) -> Subquery:
+    """The id of `version_in_force(county, kind, on)` (NULL without one) as a subquery, so that a version's
+    items are read in the same statement as the version."""
+    return Subquery(_versions_in_force(county, kind, on).values("pk")[:1])
 
 
 def items_of(version_qs, kind: str):
