@@ -402,6 +402,15 @@ class EventHandover(models.Model):
     class Meta:
         verbose_name = _("事件移交")
         verbose_name_plural = _("事件移交")
+        # What waits to be picked up, newest first (the clerk's workbench lists it on every page): read down
+        # the few pending ones, not every hand-over ever made.
+        indexes = [
+            models.Index(
+                fields=["kind", "-created_at", "-id"],
+                name="handover_pending",
+                condition=models.Q(status="pending"),
+            )
+        ]
 
     def __str__(self):
         return f"{self.event_id} → {self.kind}"

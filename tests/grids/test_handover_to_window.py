@@ -79,3 +79,17 @@ def test_a_handover_of_another_township_or_already_taken_receives_nothing(
     assert client.post(url, _application(item)).status_code == 404
     assert Application.objects.count() == 1
     assert client.get(reverse("approvals:workbench"), {"handover": "x"}).status_code == 404
+
+
+def test_the_workbench_reads_waiting_hand_overs_through_an_index_of_pending_ones(service_need, clerk):
+    # Received hand-overs pile up for years; what the workbench lists on every page is the few still pending.
+    from django.db import connection
+
+    from approvals.selectors import service_handovers
+
+    assert [h.pk for h in service_handovers(clerk)] == [service_need.pk]
+    waiting = selectors.handovers_for(clerk, kind="service", status="pending")[:20]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # a test table is small enough to scan whole
+        plan = waiting.explain()
+    assert "handover_pending" in plan
