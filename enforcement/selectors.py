@@ -37,6 +37,7 @@ from enforcement.models import (
     TransferDirection,
 )
 from enforcement.states import OPEN_CASE_STATUSES, CaseStatus, IllegalTransition, LeadStatus, TransferStatus
+from ruian import clocks
 from ruian.audit import AuditEntry
 from ruian.clocks import ClockStatus, Deadline
 from ruian.organisations import OrgKind
@@ -329,23 +330,9 @@ def _reads_township(user, township) -> bool:
     return may_read_enforcement(user) and in_scope(user, township)
 
 
-def _clock_columns(model) -> dict:
-    """The `_with_clock` columns a board row needs (the most urgent open clock's status and its yellow and due
-    moments, no kind), as two raw subqueries: building `_with_clock`'s four ORM subqueries cost more than running
-    them."""
-    clock = (
-        f"FROM {Deadline._meta.db_table} d WHERE d.content_type_id = %s AND d.object_id = {model._meta.db_table}.id "
-        "AND d.status <> %s ORDER BY d.due_at LIMIT 1"
-    )
-    params = [ContentType.objects.get_for_model(model).pk, ClockStatus.STOPPED]
-    return {
-        "clock_status": RawSQL(f"SELECT d.status {clock}", params),
-        "clock_times": RawSQL(f"SELECT ARRAY[d.yellow_at, d.due_at] {clock}", params),
-    }
-
-
 def _unpack_clock(row):
-    """`_clock_columns` as the `_with_clock` attributes `clock_colour` reads."""
+    """`clocks.open_clock_columns` as the `_with_clock` attributes `clock_colour` reads (a board row needs no
+    clock kind)."""
     row.clock_yellow_at, row.clock_due_at = row.clock_times or (None, None)
     return row
 
@@ -437,7 +424,7 @@ def board(user, township, *, page=1, leads_page=1, profile=None):
     open_cases = (
         Case.objects.filter(scope, status__in=OPEN_CASE_STATUSES)
         .only("id", "number", "title", "status", "filed_on")
-        .annotate(**_clock_columns(Case))
+        .annotate(**clocks.open_clock_columns(Case))
         .order_by("-filed_on", "-id")
     )
     cases_page = _counted_page(open_cases, BOARD_CASES, sum(counts.values()), page)
@@ -462,7 +449,7 @@ def board(user, township, *, page=1, leads_page=1, profile=None):
             "power__code",
             "power__name",
         )
-        .annotate(**_clock_columns(Lead))
+        .annotate(**clocks.open_clock_columns(Lead))
         .order_by("-received_at", "-id")
     )
     leads_page = _counted_page(new_leads, BOARD_LEADS, lead_count, leads_page)
@@ -495,7 +482,7 @@ def board(user, township, *, page=1, leads_page=1, profile=None):
             )
             .select_related("department")
             .only("id", "direction", "status", "summary", "sent_at", "department__name")
-            .annotate(**_clock_columns(Transfer))
+            .annotate(**clocks.open_clock_columns(Transfer))
             .order_by("-sent_at", "-id")[:50]
         ],
         now,

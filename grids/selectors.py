@@ -277,7 +277,6 @@ def command_centre(user, *, page=None, per_page: int = COMMAND_CENTRE_PAGE) -> d
     oldest `per_page` with the number of all of them; the escalations the latest `per_page`. Rows are plain
     dicts with what the page prints, labels and links included.
     """
-    from django.contrib.contenttypes.models import ContentType
     from django.core.exceptions import EmptyResultSet
     from django.core.paginator import Paginator
     from django.db.models import Window
@@ -286,8 +285,9 @@ def command_centre(user, *, page=None, per_page: int = COMMAND_CENTRE_PAGE) -> d
     from django.utils import timezone
 
     from grids.models import EscalationReason
+    from grids.services import DISPATCH_CLOCK, HANDLE_CLOCK
     from grids.states import EventStatus
-    from ruian.clocks import ClockStatus, Deadline
+    from ruian import clocks
     from ruian.divisions import Division, Level
     from ruian.organisations import Organisation
 
@@ -302,12 +302,8 @@ def command_centre(user, *, page=None, per_page: int = COMMAND_CENTRE_PAGE) -> d
     # The grid is joined (the page is in its order); the other names are scalar subqueries of the event's row:
     # PostgreSQL plans a six-table join for longer than it runs it.
     event_table = Event._meta.db_table
-    event_type = ContentType.objects.get_for_model(Event).pk
-    open_clock = (
-        f"FROM {Deadline._meta.db_table} k WHERE k.content_type_id = %s AND k.object_id = {event_table}.id "
-        f"AND k.kind IN ('grids.dispatch', 'grids.handle') AND k.status <> '{ClockStatus.STOPPED}' "
-        "ORDER BY k.id DESC LIMIT 1"
-    )
+    # The open dispatch or handling clock: its status and (yellow, due) moments, for Deadline.colour.
+    open_clock = clocks.open_clock_columns(Event, kinds=[DISPATCH_CLOCK, HANDLE_CLOCK], newest=True)
 
     def open_events(offset: int, limit: int):
         try:
@@ -332,9 +328,7 @@ def command_centre(user, *, page=None, per_page: int = COMMAND_CENTRE_PAGE) -> d
                 unit_name=RawSQL(
                     f"SELECT o.name FROM {Organisation._meta.db_table} o WHERE o.id = {event_table}.unit_id", []
                 ),
-                # The open dispatch or handling clock: its status and (yellow, due) moments, for Deadline.colour.
-                clock_status=RawSQL(f"SELECT k.status {open_clock}", [event_type]),
-                clock_times=RawSQL(f"SELECT ARRAY[k.yellow_at, k.due_at] {open_clock}", [event_type]),
+                **open_clock,
             )
         )
 
