@@ -18,6 +18,7 @@ from django.db import connection
 from ruian.apiclients import ClientToken
 from ruian.divisions import Division
 from ruian.organisations import Organisation
+from ruian.permissions import remember_scope, scope_sql
 from ruian.staff import Role, StaffProfile
 
 User = get_user_model()
@@ -53,6 +54,10 @@ def _statement(with_token: bool):
         f"WHERE ug.user_id = u.id AND g.name IN ({role_names}) ORDER BY g.name)"
     )
     unread = "(SELECT count(*) FROM ruian_notification n WHERE n.recipient_id = u.id AND n.read_at IS NULL)"
+    # The data scope's (prefix, id) rows: nearly every request filters by it, and read here it costs no
+    # round trip and no planning of its own (`ruian.permissions._scope` reads it apart for other users).
+    scope_rows = scope_sql('u."id"', params=False)
+    scope = f"(SELECT json_agg(json_build_array(sc.prefix, sc.id)) FROM ({scope_rows}) sc)"
     related = (
         f'LEFT JOIN {StaffProfile._meta.db_table} s ON s."user_id" = u."id" '
         f'LEFT JOIN {Organisation._meta.db_table} o ON o."id" = s."organisation_id" '
@@ -60,11 +65,11 @@ def _statement(with_token: bool):
     )
     if with_token:
         sql = (
-            f"SELECT {select}, {roles}, 0 FROM {ClientToken._meta.db_table} t "
+            f"SELECT {select}, {roles}, 0, {scope} FROM {ClientToken._meta.db_table} t "
             f'JOIN {User._meta.db_table} u ON u."id" = t."user_id" {related} WHERE t."key_hash" = $1'
         )
     else:
-        sql = f'SELECT {select}, {roles}, {unread} FROM {User._meta.db_table} u {related} WHERE u."id" = $1'
+        sql = f'SELECT {select}, {roles}, {unread}, {scope} FROM {User._meta.db_table} u {related} WHERE u."id" = $1'
     return sql, parts
 
 
@@ -80,7 +85,7 @@ def _instances(row, parts):
         for index, converter, field in converters:
             values[index] = converter(values[index], field.get_col("x"), connection)
         objects.append((model or ClientToken).from_db("default", attnames, values))
-    return objects, row[offset], row[offset + 1]
+    return objects, row[offset], row[offset + 1], row[offset + 2] or []
 
 
 def _load(where_value, *, with_token: bool):
@@ -99,7 +104,7 @@ def _load(where_value, *, with_token: bool):
         row = cursor.fetchone()
     if row is None:
         return None
-    objects, roles, unread = _instances(row, parts)
+    objects, roles, unread, scope = _instances(row, parts)
     token = objects.pop(0) if with_token else None
     user, profile, organisation, division = objects
     # What select_related("staff__organisation__division") leaves in the fields caches.
@@ -110,6 +115,7 @@ def _load(where_value, *, with_token: bool):
         if organisation is not None:
             organisation._state.fields_cache["division"] = division
     remember_roles(user, roles)
+    remember_scope(user, scope)
     if token is not None:
         token._state.fields_cache["user"] = user
         return token

@@ -22,27 +22,27 @@ PERMISSION = "ruian.work_in_division"
 # by prefix and needs no ids (a province-level client's 14,000 divisions cost 10 ms to list per request).
 _SCOPE_SQL = """
 WITH granted AS (
-    SELECT DISTINCT CASE d.level
-        WHEN 'province' THEN left(d.code, 2) WHEN 'city' THEN left(d.code, 4)
-        WHEN 'county' THEN left(d.code, 6) WHEN 'township' THEN left(d.code, 9) ELSE d.code END AS prefix
-    FROM ruian_division d
-    WHERE d.id IN (
-        SELECT u.object_pk::bigint FROM guardian_userobjectpermission u
-        JOIN auth_permission p ON p.id = u.permission_id
-        WHERE u.user_id = %(user)s AND p.content_type_id = %(ct)s AND p.codename = %(codename)s
+    SELECT DISTINCT CASE dv.level
+        WHEN 'province' THEN left(dv.code, 2) WHEN 'city' THEN left(dv.code, 4)
+        WHEN 'county' THEN left(dv.code, 6) WHEN 'township' THEN left(dv.code, 9) ELSE dv.code END AS prefix
+    FROM ruian_division dv
+    WHERE dv.id IN (
+        SELECT uop.object_pk::bigint FROM guardian_userobjectpermission uop
+        JOIN auth_permission perm ON perm.id = uop.permission_id
+        WHERE uop.user_id = {user} AND perm.content_type_id = {ct} AND perm.codename = '{codename}'
         UNION ALL
-        SELECT g.object_pk::bigint FROM guardian_groupobjectpermission g
-        JOIN auth_permission p ON p.id = g.permission_id
-        JOIN auth_user_groups ug ON ug.group_id = g.group_id
-        WHERE ug.user_id = %(user)s AND p.content_type_id = %(ct)s AND p.codename = %(codename)s
+        SELECT gop.object_pk::bigint FROM guardian_groupobjectpermission gop
+        JOIN auth_permission perm ON perm.id = gop.permission_id
+        JOIN auth_user_groups gu ON gu.group_id = gop.group_id
+        WHERE gu.user_id = {user} AND perm.content_type_id = {ct} AND perm.codename = '{codename}'
     )
 )
 SELECT granted.prefix, inside.id FROM granted
 LEFT JOIN LATERAL (
-    SELECT id FROM ruian_division
-    WHERE length(granted.prefix) > %(wide)s AND code LIKE granted.prefix || '%%'
-      AND code::text ~>=~ granted.prefix AND code::text ~<~ (granted.prefix || chr(1114111))
-    LIMIT %(limit)s
+    SELECT below.id FROM ruian_division below
+    WHERE length(granted.prefix) > {wide} AND below.code LIKE granted.prefix || '{percent}'
+      AND below.code::text ~>=~ granted.prefix AND below.code::text ~<~ (granted.prefix || chr(1114111))
+    LIMIT {limit}
 ) inside ON true
 """
 # A prefix known only when the statement runs is no LIKE pattern the planner can turn into an index range:
@@ -64,35 +64,42 @@ def scope_prefixes(user) -> list[str] | None:
     return None if scope is None else scope[0]
 
 
+def scope_sql(user: str, *, params: bool = True) -> str:
+    """The scope statement for the user id `user` (a placeholder, or a column of a statement it is part of:
+    `ruian.backends` reads the scope along with the signed-in user, in the same prepared statement). Its
+    constants are the code's own. `params=False` for SQL run without parameters (no `%` to escape)."""
+    return _SCOPE_SQL.format(
+        user=user,
+        ct=ContentType.objects.get_for_model(Division).pk,
+        codename=PERMISSION.split(".", 1)[1],
+        limit=SCOPE_IDS_LIMIT + 1,
+        wide=WIDE_PREFIX,
+        percent="%%" if params else "%",
+    )
+
+
+def remember_scope(user, rows) -> None:
+    """Keep the scope read from the statement's (prefix, id) rows on the user object, for this request."""
+    prefixes = sorted({prefix for prefix, _id in rows})
+    ids = sorted({pk for _prefix, pk in rows if pk is not None})
+    # None: filter by prefix (a city or the province, or more divisions than the limit).
+    wide = any(len(prefix) <= WIDE_PREFIX for prefix in prefixes) or len(ids) > SCOPE_IDS_LIMIT
+    user._ruian_scope = prefixes, None if wide else ids
+
+
 def _scope(user) -> tuple[list[str], list[int] | None] | None:
     """(prefixes, ids of the divisions under them), read once per request; None for a superuser. The ids are
-    None for a scope filtered by prefix: a city's or the province's, or more than SCOPE_IDS_LIMIT divisions."""
+    None for a scope filtered by prefix: a city's or the province's, or more than SCOPE_IDS_LIMIT divisions.
+    A user signed in through `ruian.backends` comes with it already read."""
     if not user.is_authenticated or not user.is_active:
         return [], []
     if user.is_superuser:
         return None
-    cached = getattr(user, "_ruian_scope", None)
-    if cached is None:
-        content_type = ContentType.objects.get_for_model(Division)
+    if getattr(user, "_ruian_scope", None) is None:
         with connection.cursor() as cursor:
-            cursor.execute(
-                _SCOPE_SQL,
-                {
-                    "user": user.pk,
-                    "ct": content_type.pk,
-                    "codename": PERMISSION.split(".", 1)[1],
-                    "limit": SCOPE_IDS_LIMIT + 1,
-                    "wide": WIDE_PREFIX,
-                },
-            )
-            rows = cursor.fetchall()
-        prefixes = sorted({prefix for prefix, _id in rows})
-        ids = sorted({pk for _prefix, pk in rows if pk is not None})
-        # None: filter by prefix (a city or the province, or more divisions than the limit).
-        wide = any(len(prefix) <= WIDE_PREFIX for prefix in prefixes) or len(ids) > SCOPE_IDS_LIMIT
-        cached = prefixes, None if wide else ids
-        user._ruian_scope = cached
-    return cached
+            cursor.execute(scope_sql("%(user)s"), {"user": user.pk})
+            remember_scope(user, cursor.fetchall())
+    return user._ruian_scope
 
 
 def scope_q(user, field: str) -> Q:

@@ -1,5 +1,5 @@
 """What every signed-in request costs before the page's own work: the session from Redis, the user with
-staff profile, organisation, roles and unread badge in one query, the data scope in one more."""
+staff profile, organisation, roles, unread badge and data scope in one query."""
 
 import pytest
 from django.conf import settings
@@ -63,6 +63,27 @@ def test_data_scope_is_one_statement_and_follows_the_organisation(clerk, home_to
     with CaptureQueriesContext(connection) as captured:
         assert scope_prefixes(clerk) == [home_township.prefix]
     assert len(captured) == 1
+
+
+def test_the_signed_in_user_comes_with_the_data_scope_of_the_standalone_statement(
+    client, clerk, api_client_user, home_township, county, django_user_model, redis_cache
+):
+    from ruian.apiclients import hash_key, issue_token
+    from ruian.backends import load_token, load_user
+
+    key = issue_token(user=api_client_user, name="平台", scopes=["directory:read"])
+    for loaded, plain in ((load_user(clerk.pk), clerk), (load_token(hash_key(key)).user, api_client_user)):
+        with CaptureQueriesContext(connection) as captured:
+            prefixes = scope_prefixes(loaded)
+        assert len(captured) == 0, "read with the user"
+        fresh = django_user_model.objects.get(pk=plain.pk)  # loaded by the ORM: the scope is read apart
+        assert prefixes == scope_prefixes(fresh) != []
+    assert scope_prefixes(load_user(clerk.pk)) == [home_township.prefix]
+    # A page of a township's data: the user's load is the only statement before the page's own queries.
+    login(client, clerk)
+    client.get("/approvals/")
+    statements = _statements(client, "/approvals/")
+    assert not any("guardian_userobjectpermission" in sql for sql in statements if "ruian_load_user" not in sql)
 
 
 def test_users_without_profile_or_organisation_load_as_the_orm_loads_them(db, django_user_model, clerk):
