@@ -49,7 +49,8 @@ def validate_applicant_id(kind: str, number: str) -> str:
 class ApplicationSequence(models.Model):
     """The last sequence number used per township and day; incremented atomically by an upsert."""
 
-    township = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the unique (township, day) constraint, which leads with it.
+    township = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+", db_index=False)
     day = models.DateField()
     last = models.PositiveIntegerField(default=0)
 

@@ -37,7 +37,10 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     action = models.CharField(_("动作"), max_length=96, db_index=True)
-    content_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the (content_type, object_id, created_at) index below, which leads with it.
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     object_id = models.CharField(max_length=64, blank=True)
     object_repr = models.CharField(_("对象"), max_length=200, blank=True)
     from_state = models.CharField(_("原状态"), max_length=64, blank=True)

@@ -42,7 +42,8 @@ MAX_KEY_LENGTH = 100
 class IdempotencyKey(models.Model):
     """One creation request by one client: what it asked (a fingerprint) and what it was answered."""
 
-    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Indexed by the unique (client, endpoint, key) constraint, which leads with it.
+    client = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
     endpoint = models.CharField(_("接口"), max_length=100)
     key = models.CharField(max_length=MAX_KEY_LENGTH)
     fingerprint = models.CharField(max_length=64)
