@@ -50,6 +50,7 @@ CATEGORIES = [
     ("bench-stall", "占道经营", 24, 1),
 ]
 POOL_CATEGORY = ("bench-facility", "公共设施(派遣压测)", 24 * 30, 10)  # events the dispatch write dispatches
+PROFILE_POOL = 200  # registered pool events timed in-process by `python -m bench.profile` (-n up to this many)
 CELL = 0.004  # degrees: each grid is a square of this side
 COLUMNS = 1000
 
@@ -366,11 +367,29 @@ def _data(ctx) -> dict:
     return ctx.grids
 
 
+def _dispatch_pool(data) -> list[int]:
+    """The pool events still registered (dispatchable), newest first: every run takes its in-process ones from
+    the top of the pool (wrk dispatches from the bottom up), so a profiled event is never one wrk already took."""
+    first_pool, pool = data["pool"]
+    return list(
+        Event.objects.filter(pk__gte=first_pool, pk__lt=first_pool + pool, status=EventStatus.REGISTERED)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+    )
+
+
 def requests(ctx) -> list[dict]:
     data = _data(ctx)
     township = data["township"]
     operator = data["operators"][township.pk]
     first_pool, pool = data["pool"]
+    # Two registered events for counting the statements in-process (a repeated dispatch is refused, and counting
+    # a refusal would not count a dispatch), some for timing it in-process, and below them the range wrk takes.
+    registered = _dispatch_pool(data)
+    counted, profiled = registered[:2], registered[2 : 2 + PROFILE_POOL]
+    if len(counted) < 2:  # the pool is used up: count the refusal rather than nothing
+        counted = [first_pool + pool - 1, first_pool + pool - 2]
+    wrk_pool = max(1, min([*counted, *profiled]) - first_pool)
     lng, lat = _centre(data["count"] // 2)
     report_lng, report_lat = _centre(3)
     body = {"category": CATEGORIES[0][0], "lng": report_lng, "lat": report_lat, "description": "压测上报"}
@@ -421,12 +440,10 @@ def requests(ctx) -> list[dict]:
             "user": operator,
             "body": f"unit={unit}&note=bench",
             "content_type": "application/x-www-form-urlencoded",
-            "count_paths": [
-                f"/grids/events/{first_pool + pool - 1}/dispatch/",
-                f"/grids/events/{first_pool + pool - 2}/dispatch/",
-            ],
+            "count_paths": [f"/grids/events/{pk}/dispatch/" for pk in counted],
+            "profile_paths": [f"/grids/events/{pk}/dispatch/" for pk in profiled],
             "lua": _lua(
-                f"'/grids/events/' .. ({first_pool} + math.fmod(k, {pool})) .. '/dispatch/'",
+                f"'/grids/events/' .. ({first_pool} + math.fmod(k, {wrk_pool})) .. '/dispatch/'",
                 f"'unit={unit}&note=bench'",
                 '"application/x-www-form-urlencoded"',
             ),

@@ -11,7 +11,6 @@ no-op, and the one-escalation-per-level constraint guards the escalation itself.
 
 import datetime
 import logging
-import uuid
 from collections.abc import Callable
 
 from django.conf import settings
@@ -393,11 +392,18 @@ def _user_or_none(actor):
 # --- events -----------------------------------------------------------------------------------------
 
 
-def _number(event: Event) -> str:
-    return f"SJ{timezone.localdate(event.reported_at):%Y%m%d}{event.pk:08d}"
+def _number(day: datetime.date, pk: int) -> str:
+    """An event's number: SJ, the local date it was reported on, its id."""
+    return f"SJ{day:%Y%m%d}{pk:08d}"
 
 
-@transaction.atomic
+def _next_event_id() -> int:
+    """The id the next event takes, drawn from the table's own sequence (as an INSERT without one would)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Event._meta.db_table])
+        return cursor.fetchone()[0]
+
+
 def report_event(
     *,
     category: EventCategory,
@@ -434,39 +440,58 @@ def report_event(
             raise PermissionDenied(_("该位置不在您的辖区之内。"))
     township = grid.division.township
     duplicates = possible_duplicates(category=category, lng=lng, lat=lat)
-    event = Event.objects.create(
-        number=f"tmp-{uuid.uuid4().hex[:16]}",  # replaced below, once the id is known
-        category=category,
-        grid=grid,
-        division=grid.division,
-        handling_division=township,
-        description=description.strip(),
-        address=address,
-        lng=lng,
-        lat=lat,
-        source=source,
-        reporter=_user_or_none(actor),
-        reporter_name=reporter_name,
-        reporter_phone=reporter_phone,
-    )
-    event.number = _number(event)
-    event.save(update_fields=["number"])
-    log_action(
-        "grids.event.reported",
-        actor=actor,
-        obj=event,
-        to_state=EventStatus.REPORTED,
-        data={"grid": grid.code, "source": source, "possible_duplicates": [d.number for d in duplicates]},
-    )
-    if photos:
-        from ruian.attachments import attach_file
+    # Every refusal above comes before the first write, so the writes need no savepoint of their own: inside a
+    # caller's transaction (the API's idempotency key) an error from here on rolls the caller back with them,
+    # and the SAVEPOINT and RELEASE were two more round trips for every report.
+    with transaction.atomic(savepoint=False):
+        event = Event(
+            category=category,
+            grid=grid,
+            division=grid.division,
+            handling_division=township,
+            description=description.strip(),
+            address=address,
+            lng=lng,
+            lat=lat,
+            source=source,
+            reporter=_user_or_none(actor),
+            reporter_name=reporter_name,
+            reporter_phone=reporter_phone,
+        )
+        _insert_numbered(event)
+        log_action(
+            "grids.event.reported",
+            actor=actor,
+            obj=event,
+            to_state=EventStatus.REPORTED,
+            data={"grid": grid.code, "source": source, "possible_duplicates": [d.number for d in duplicates]},
+        )
+        if photos:
+            from ruian.attachments import attach_file
 
-        for photo in photos:
-            attach_file(obj=event, upload=photo, actor=actor, description=_("现场照片"))
-    _notify_users(
-        _operators_of(township), title=_("新事件待立案: %(number)s") % {"number": event.number}, link=_event_link(event)
-    )
+            for photo in photos:
+                attach_file(obj=event, upload=photo, actor=actor, description=_("现场照片"))
+        _notify_users(
+            _operators_of(township),
+            title=_("新事件待立案: %(number)s") % {"number": event.number},
+            link=_event_link(event),
+        )
     return event, duplicates
+
+
+def _insert_numbered(event: Event) -> None:
+    """Insert a new event with its number.
+
+    The id is drawn from the sequence first so that the number goes in with the row: writing it afterwards
+    was an UPDATE of the new row and of every index of the table. The INSERT stamps `reported_at` itself;
+    should local midnight fall between the two readings of the clock, the number follows the stamped date."""
+    event.pk = _next_event_id()
+    event.number = _number(timezone.localdate(), event.pk)
+    event.save(force_insert=True)
+    stamped = _number(timezone.localdate(event.reported_at), event.pk)
+    if event.number != stamped:
+        event.number = stamped
+        event.save(update_fields=["number"])
 
 
 @transaction.atomic

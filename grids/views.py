@@ -147,9 +147,13 @@ ACTIONS = {
 @login_required
 @require_POST
 def event_action(request, pk, action):
-    # The levels above the handling one come with the event: the dispatch and whistle forms list their units.
+    # The event in the caller's scope (or 404) with the levels above the handling one: the dispatch and whistle
+    # forms list their units. Nothing else of it: every action's service locks and reads the event afresh.
     event = get_object_or_404(
-        selectors.events_for(request.user).select_related("handling_division__parent__parent__parent"), pk=pk
+        selectors.events_for(request.user)
+        .select_related(None)
+        .select_related("handling_division__parent__parent__parent"),
+        pk=pk,
     )
     if action not in ACTIONS:
         raise PermissionDenied(_("未知的操作。"))

@@ -1,5 +1,8 @@
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from grids import services
 from grids.models import DepartmentalGrid, Event, EventGridMove, Grid, GridKind, Source
@@ -126,3 +129,31 @@ def test_split_sends_events_to_the_part_that_holds_them(report, grid, operator):
     event.refresh_from_db()
     assert event.grid == east
     assert list(event.grid_moves.values_list("from_grid", "to_grid")) == [(grid.pk, east.pk)]
+
+
+def test_an_event_is_numbered_by_its_report_date_and_id(report):
+    event = report()
+    event.refresh_from_db()
+    assert event.number == f"SJ{timezone.localdate(event.reported_at):%Y%m%d}{event.pk:08d}"
+    assert report().pk == event.pk + 1
+
+
+def test_a_report_across_midnight_is_numbered_by_the_date_it_was_stamped(report, monkeypatch):
+    """The number goes in with the row, dated before the INSERT stamps reported_at: should midnight fall in
+    between, the number follows reported_at."""
+
+    class BeforeMidnight:
+        """The services' clock: today's date, read without a moment, is still yesterday's."""
+
+        def __getattr__(self, name):
+            return getattr(timezone, name)
+
+        def localdate(self, value=None):
+            return timezone.localdate(value) if value else timezone.localdate() - datetime.timedelta(days=1)
+
+    monkeypatch.setattr(services, "timezone", BeforeMidnight())
+    event = report()
+    monkeypatch.undo()
+    event.refresh_from_db()
+    assert event.number == f"SJ{timezone.localdate(event.reported_at):%Y%m%d}{event.pk:08d}"
+    assert AuditEntry.objects.get(action="grids.event.reported", object_id=str(event.pk)).object_repr == event.number

@@ -76,6 +76,21 @@ def test_a_created_event_answers_as_it_reads_back(token_api, grid, category):
     assert answer == token_api.get(f"{EVENTS}{answer['id']}/").json()
 
 
+def test_the_created_answer_is_the_create_serializers_json(token_api, report, grid, category):
+    """The create answers from the instance in hand (rows.event_instance_row): GridEventCreatedSerializer's JSON,
+    key for key and in order, with the possible duplicates (only their numbers loaded) and no photos."""
+    near, nearer = report(point=(121.1855, 32.315)), report()
+    body = {"category": "garbage", "lng": 121.185, "lat": 32.315, "description": "又见垃圾", "source": "citizen"}
+    created = token_api.post(EVENTS, body, format="json", HTTP_IDEMPOTENCY_KEY="rows-2")
+    assert created.status_code == 201, created.content
+    answer = created.json()
+    event = Event.objects.get(pk=answer["id"])
+    expected = s.GridEventCreatedSerializer(event, context={"duplicates": [nearer, near]}).data
+    expected = json.loads(JSONRenderer().render({**expected, "photos": []}))
+    assert answer == expected and list(answer) == list(expected)
+    assert answer["possible_duplicates"] == [nearer.number, near.number]
+
+
 def test_the_located_grid_is_the_serializers_json(api, operator, grid, grid_worker):
     from grids.models import Grid, GridWorker
 
