@@ -6,7 +6,6 @@ covers everything under it. Selectors call `scope_filter` so that a clerk of one
 another township's data, in pages and in the API alike.
 """
 
-from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Q, QuerySet
 
@@ -70,7 +69,9 @@ def scope_sql(user: str, *, params: bool = True) -> str:
     constants are the code's own. `params=False` for SQL run without parameters (no `%` to escape)."""
     return _SCOPE_SQL.format(
         user=user,
-        ct=ContentType.objects.get_for_model(Division).pk,
+        # By name, not id: the statement outlives a test database flush, which numbers content types anew.
+        ct=f"(SELECT id FROM django_content_type WHERE app_label = '{Division._meta.app_label}' "
+        f"AND model = '{Division._meta.model_name}')",
         codename=PERMISSION.split(".", 1)[1],
         limit=SCOPE_IDS_LIMIT + 1,
         wide=WIDE_PREFIX,
