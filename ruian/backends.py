@@ -19,6 +19,7 @@ from ruian.apiclients import ClientToken
 from ruian.divisions import Division
 from ruian.organisations import Organisation
 from ruian.permissions import remember_scope, scope_sql
+from ruian.prepared import execute_prepared
 from ruian.staff import Role, StaffProfile
 
 User = get_user_model()
@@ -93,14 +94,8 @@ def _load(where_value, *, with_token: bool):
     name = "ruian_load_token" if with_token else "ruian_load_user"
     with connection.cursor() as cursor:
         # A prepared statement: PostgreSQL plans it once per connection (planning the five-table join
-        # cost more than running it). It outlives a rolled-back transaction; a new connection prepares anew.
-        prepared = getattr(connection, "ruian_prepared", None)  # on this thread's connection wrapper
-        if prepared is None:
-            prepared = connection.ruian_prepared = {}
-        if prepared.get(name) is not connection.connection:
-            cursor.execute(f"PREPARE {name} AS {sql}")
-            prepared[name] = connection.connection
-        cursor.execute(f"EXECUTE {name}(%s)", [where_value])
+        # cost more than running it).
+        execute_prepared(connection, cursor, name, sql, [where_value])
         row = cursor.fetchone()
     if row is None:
         return None

@@ -77,6 +77,9 @@ def _boolean(value):
     return _BOOLEAN.to_representation(value)
 
 
+_STATUS_LABELS = dict(Status.choices)  # lazy: translated when shown
+
+
 def status_labels() -> dict:
     """Status labels in the active language (get_status_display)."""
     return {value: str(label) for value, label in Status.choices}
@@ -136,6 +139,22 @@ def application_row(values: dict, labels: dict, moment) -> dict:
         "issuance": issuance,
         "updated_at": moment(values["updated_at"]),
     }
+
+
+def application_row_of(app) -> dict:
+    """What `ApplicationSerializer(app, context={"undecided": True})` answers, from the instance in hand (its
+    township loaded): an application just received or accepted, with no decision or issuance. No query."""
+    values = {name: getattr(app, name) for name in _own_columns()}
+    values.update(
+        township_code=app.township.code,
+        township_name=app.township.name,
+        decision_pk=None,
+        issuance_pk=None,
+    )
+    # Only the label it shows is translated (translating every label cost more than the rest of the row).
+    label = _STATUS_LABELS.get(app.status)
+    labels = {} if label is None else {app.status: str(label)}
+    return application_row(values, labels, datetime_formatter())
 
 
 def application_rows(values) -> list[dict]:

@@ -202,8 +202,9 @@ def test_receive_and_accept_cost_a_fixed_number_of_statements(token_api, item, h
     with CaptureQueriesContext(connection) as acceptance:
         accepted = token_api.post(f"{URL}{created.json()['number']}/accept/", format="json")
     assert accepted.status_code == 200 and accepted.json()["status"] == Status.ACCEPTED
-    # Receipt: the token, the transaction (a savepoint here), the key, the township, the held item (with its
-    # catalog version), the scope, the sequence, the application, its audit entry and notice clock, the stored
-    # answer, the commit. Acceptance: the token, the scope, the transaction, the readable row locked, the
-    # application, its audit entry, the clocks stopped (notice) and started (decision), the commit.
-    assert (len(receipt), len(acceptance)) == (12, 9)
+    # Receipt: the token (with the caller's data scope), the transaction (a savepoint here), the key, the
+    # township, the held item (with its catalog version), the sequence, the application, its audit entry and
+    # notice clock, the stored answer, the commit. Acceptance: the token (with the scope), the transaction, the
+    # readable row locked, the application, its audit entry, the clocks stopped (notice) and started
+    # (decision), the commit.
+    assert (len(receipt), len(acceptance)) == (11, 8)

@@ -83,3 +83,19 @@ def test_create_and_accept_answer_the_row_as_stored(token_api, home_township, it
     accepted = token_api.post(f"{URL}{number}/accept/", {}, format="json")
     assert accepted.status_code == 200, accepted.content
     assert accepted.json() == _read_back(number) and accepted.json()["status"] == "accepted"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_row_of_an_undecided_instance_matches_the_serializer(language, home_township, item, clerk):
+    """The create and accept answers: the instance the service returns, as the serializer shows it."""
+    received = af.receive(home_township, item, clerk, contact_name="王五", address="长沙镇1号")
+    joint = af.receive(home_township, item, clerk, joint_handling=True, pledge=False)
+    accepted = services.accept_application(application=joint, actor=clerk)
+    for app in (received, accepted):
+        with translation.override(language):
+            expected = ApplicationSerializer(app, context={"undecided": True}).data
+            got = rows.application_row_of(app)
+            stored = _read_back(app.number)
+        assert JSONRenderer().render(got) == JSONRenderer().render(expected)
+        assert got == stored
+    assert accepted.status == "accepted" and received.status == "received"

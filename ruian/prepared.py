@@ -1,0 +1,114 @@
+"""Prepared statements: a query asked on nearly every request, planned by PostgreSQL once per connection.
+
+Some questions cost the ORM more CPU to build than PostgreSQL spends answering them, and PostgreSQL more to
+plan than to run: the signed-in user (ruian/backends.py), whether a township holds an item (approvals). The
+SQL is built once per process; `execute_prepared` prepares it once per connection and executes it with
+the request's values.
+
+`PreparedFirst` does that for a queryset, which stays the one statement of the rule: it builds the queryset
+once per process from stand-in arguments, compiles it, puts a statement parameter wherever a stand-in value
+went, and turns each row into model instances the way the queryset would (`Model.from_db`, select_related
+objects in the fields cache). tests/approvals/test_held_items.py checks that both ways agree.
+"""
+
+import datetime
+import re
+
+from django.db import connections
+from django.db.models.query import get_related_populators
+
+# Stand-in values: none of them can be a constant of the query (a negative id, a date long gone, a text no
+# code or status has). A text a stand-in was turned into (a prefix of it, say) still holds the marker.
+MARKER = "ZQPREP"
+STAND_IN_TOWNSHIP_ID = -7301
+STAND_IN_COUNTY_ID = -7302
+STAND_IN_DAY = datetime.date(1901, 2, 3)
+STAND_IN_CODE = f"{MARKER}-item-code"
+STAND_IN_TOWNSHIP_CODE = f"{MARKER}123456"
+
+
+class UnmappedParameter(Exception):
+    """The compiled query holds a value made from a stand-in that no parameter stands for."""
+
+
+def execute_prepared(connection, cursor, name: str, sql: str, params) -> None:
+    """Execute `sql` (parameters `$1`, `$2`...) as the prepared statement `name` of this connection, preparing
+    it first on a connection that has not. A prepared statement outlives a rolled-back transaction; a new
+    connection (after a reconnect) prepares it anew."""
+    # Kept on this thread's connection wrapper (django.db.connection forwards attributes to it).
+    prepared = getattr(connection, "ruian_prepared", None)
+    if prepared is None:
+        prepared = connection.ruian_prepared = {}
+    if prepared.get(name) is not connection.connection:
+        cursor.execute(f"PREPARE {name} AS {sql}")
+        prepared[name] = connection.connection
+    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", list(params))
+
+
+def _key(value):
+    return type(value), value
+
+
+class PreparedFirst:
+    """`build(*args).first()` as a prepared statement. `parameters(*args)` gives the {name: value} that the
+    query's values come from; the stand-in arguments must give values no constant of the query has. Every
+    value of the query that may change must come from the arguments: the rest (here the statuses, kinds and
+    levels of the code) is frozen into the statement when it is first compiled."""
+
+    def __init__(self, name: str, build, parameters, stand_in_args, using: str = "default"):
+        self.name, self.build, self.parameters, self.stand_in_args, self.using = (
+            name,
+            build,
+            parameters,
+            stand_in_args,
+            using,
+        )
+        self._compiled = None
+
+    def _compile(self, connection):
+        qs = self.build(*self.stand_in_args)
+        qs = (qs if qs.ordered else qs.order_by("pk"))[:1]  # as QuerySet.first()
+        compiler = qs.query.get_compiler(using=self.using)
+        sql, params = compiler.as_sql()
+        slots = {_key(value): name for name, value in self.parameters(*self.stand_in_args).items()}
+        order, pieces = [], iter(params)
+
+        def placeholder(match):
+            if match.group(0) == "%%":
+                return "%"
+            value = next(pieces)
+            try:
+                name = slots.get(_key(value))
+            except TypeError:  # unhashable: a constant
+                name = None
+            if name is None:
+                if MARKER in str(value) or value in (STAND_IN_TOWNSHIP_ID, STAND_IN_COUNTY_ID, STAND_IN_DAY):
+                    raise UnmappedParameter(f"{self.name}: {value!r} is made from a stand-in")
+                return connection.ops.compose_sql("%s", [value])  # a constant, inlined as the ORM sends it
+            if name not in order:
+                order.append(name)
+            return f"${order.index(name) + 1}"
+
+        statement = re.sub(r"%s|%%", placeholder, sql)
+        select, klass_info = compiler.select, compiler.klass_info
+        start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        populators = get_related_populators(klass_info, select, self.using)
+        self._compiled = (statement, tuple(order), compiler, klass_info["model"], start, end, init_list, populators)
+        return self._compiled
+
+    def first(self, *args):
+        connection = connections[self.using]
+        compiled = self._compiled or self._compile(connection)
+        statement, order, compiler, model, start, end, init_list, populators = compiled
+        values = self.parameters(*args)
+        with connection.cursor() as cursor:
+            execute_prepared(connection, cursor, self.name, statement, [values[name] for name in order])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        (row,) = compiler.results_iter(results=[[row]])  # the fields' converters (JSON, ...)
+        obj = model.from_db(self.using, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        return obj
