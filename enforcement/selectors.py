@@ -185,6 +185,38 @@ def leads_for(user):
     return _with_clock(qs, Lead).order_by("-received_at", "-id")
 
 
+# The columns of a lead row in the API (LeadSerializer's fields), as CASE_LIST_COLUMNS for cases (see
+# api.serializers.lead_list_data).
+LEAD_LIST_COLUMNS = (
+    "id",
+    "township__code",
+    "source",
+    "summary",
+    "details",
+    "location",
+    "received_at",
+    "party_kind",
+    "party_name",
+    "party_id_number",
+    "party_phone",
+    "party_address",
+    "power_id",
+    "external_ref",
+    "status",
+    "updated_at",
+    "clock_kind",
+    "clock_yellow_at",
+    "clock_due_at",
+    "clock_status",
+)
+
+
+def lead_list_rows(user):
+    """`leads_for` as plain rows of LEAD_LIST_COLUMNS."""
+    qs = Lead.objects.filter(enforcement_q(user, "township"))
+    return _with_clock(qs, Lead).values(*LEAD_LIST_COLUMNS).order_by("-received_at", "-id")
+
+
 _NO_PROFILE = object()
 
 

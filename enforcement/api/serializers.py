@@ -1,3 +1,5 @@
+import copy
+
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -33,8 +35,12 @@ from ruian.organisations import Organisation, OrgKind
 
 
 class TownshipField(serializers.SlugRelatedField):
+    # On the class, not built in __init__: DRF builds every field anew for each serializer instance (a deep copy
+    # calls __init__ again), and a queryset built there cost more than the rest of the field. Each use clones it.
+    queryset = Division.objects.filter(level=Level.TOWNSHIP)
+
     def __init__(self, **kwargs):
-        super().__init__(slug_field="code", queryset=Division.objects.filter(level=Level.TOWNSHIP), **kwargs)
+        super().__init__(slug_field="code", **kwargs)
 
 
 class ClockMixin(serializers.Serializer):
@@ -125,10 +131,37 @@ def case_list_data(rows) -> list[dict]:
     return data
 
 
+def instance_row(obj, columns) -> dict:
+    """The values() row of `columns` read off an instance in hand, its related rows loaded: `township__code` is
+    `obj.township.code`; a clock column the instance was not given is None (ClockMixin's default), as a row
+    without an open clock reads. Lets a single-object answer go through the list's row code."""
+    row = {}
+    for column in columns:
+        if column.startswith("clock_"):
+            row[column] = getattr(obj, column, None)
+            continue
+        value = obj
+        for name in column.split("__"):
+            value = None if value is None else getattr(value, name)
+        row[column] = value
+    return row
+
+
+def case_data(case) -> dict:
+    """What `CaseSerializer(case).data` answers, for a case in hand with its township and power (and, to show one,
+    its clock columns: `services._start_first_clock` sets them on a new case)."""
+    return case_list_data([instance_row(case, selectors.CASE_LIST_COLUMNS)])[0]
+
+
 class CaseFileSerializer(serializers.Serializer):
-    lead = serializers.PrimaryKeyRelatedField(queryset=Lead.objects.all(), required=False, allow_null=True)
+    # Only its id: services.case_file reads the lead again, locked.
+    lead = serializers.PrimaryKeyRelatedField(queryset=Lead.objects.only("id"), required=False, allow_null=True)
     township = TownshipField()
-    power = serializers.PrimaryKeyRelatedField(queryset=PowerItem.objects.all())
+    # What filing reads of the power (services.case_file: its code, name, category and department), not the long
+    # texts of the catalog item (legal basis, materials, conditions).
+    power = serializers.PrimaryKeyRelatedField(
+        queryset=PowerItem.objects.only("code", "name", "category", "department")
+    )
     title = serializers.CharField(max_length=300)
     facts = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -177,6 +210,59 @@ class LeadSerializer(ClockMixin, serializers.ModelSerializer):
         ]
         read_only_fields = ["id", "status", "updated_at"]
         extra_kwargs = {"received_at": {"required": False}}
+
+
+def lead_list_data(rows) -> list[dict]:
+    """What `LeadSerializer(rows, many=True).data` answers, from `selectors.lead_list_rows` values (see
+    case_list_data)."""
+    to_datetime = datetime_formatter()
+    now = timezone.now()
+    return [
+        {
+            "id": row["id"],
+            "township": row["township__code"],
+            "source": row["source"],
+            "summary": row["summary"],
+            "details": row["details"],
+            "location": row["location"],
+            "received_at": to_datetime(row["received_at"]),
+            "party_kind": row["party_kind"],
+            "party_name": row["party_name"],
+            "party_id_number": row["party_id_number"],
+            "party_phone": row["party_phone"],
+            "party_address": row["party_address"],
+            "power": row["power_id"],
+            "external_ref": row["external_ref"],
+            "status": row["status"],
+            "updated_at": to_datetime(row["updated_at"]),
+            "clock_kind": None if row["clock_kind"] is None else str(row["clock_kind"]),
+            "clock_due_at": to_datetime(row["clock_due_at"]),
+            "clock_colour": selectors.clock_colour(_ClockRow(row), now),
+        }
+        for row in rows
+    ]
+
+
+def lead_data(lead) -> dict:
+    """What `LeadSerializer(lead).data` answers, for a lead in hand with its township (and clock columns, as
+    case_data)."""
+    return lead_list_data([instance_row(lead, selectors.LEAD_LIST_COLUMNS)])[0]
+
+
+def writable_part(serializer_class) -> type[serializers.Serializer]:
+    """A plain Serializer with the writable fields (and validators) `serializer_class` builds, built once.
+
+    A ModelSerializer builds its fields by model introspection at every instantiation (2 ms for a lead, more than
+    the rest of its validation); a plain Serializer only copies its declared fields. The fields are the model
+    serializer's own, copied, so a request body is validated alike, with the same errors in the same order."""
+    built = serializer_class()
+    fields = {name: copy.deepcopy(field) for name, field in built.fields.items() if not field.read_only}
+    meta = type("Meta", (), {"validators": built.validators})
+    return type(f"{serializer_class.__name__}Body", (serializers.Serializer,), {**fields, "Meta": meta})
+
+
+# The body of a new lead, validated as LeadSerializer validates it (the API's create).
+LeadBodySerializer = writable_part(LeadSerializer)
 
 
 class TransferSerializer(ClockMixin, serializers.ModelSerializer):

@@ -279,3 +279,147 @@ def test_create_answers_what_reading_the_row_back_answers(api, squad_leader, hom
     assert filed_entry.id < lead_entry.id and lead_entry.data == {"case": case.pk}
     assert (lead_entry.from_state, lead_entry.to_state, lead_entry.actor) == ("new", "filed", squad_leader)
     assert not Deadline.objects.filter(object_id=lead.pk, kind=services.FILING).exclude(status="stopped").exists()
+
+
+def test_rows_and_instances_answer_what_the_lead_and_case_serializers_answer(
+    squad_leader, officers, home_township, power
+):
+    """lead_data / case_data (the create answers) and lead_list_data build LeadSerializer's and CaseSerializer's
+    JSON without a serializer: the same keys in the same order and the same values, clock or none."""
+    from enforcement import selectors
+    from enforcement.api import serializers as s
+
+    new = ef.lead(
+        home_township,
+        squad_leader,
+        power=power,
+        location="人民路1号",
+        external_ref="SZ-2026-0001",
+        received_at=datetime.datetime(2026, 3, 2, 9, 30, 5, 123456, tzinfo=datetime.UTC),
+    )
+    dismissed = ef.lead(home_township, squad_leader, source="complaint")
+    services.lead_dismiss(lead=dismissed, reason="不属于违法行为", actor=squad_leader)
+    for lead in (new, Lead.objects.select_related("township").get(pk=dismissed.pk), *selectors.leads_for(squad_leader)):
+        assert list(s.lead_data(lead).items()) == list(s.LeadSerializer(lead).data.items())
+    assert new.clock_kind == services.FILING and s.lead_data(new)["clock_colour"] == "red"  # received in March
+    assert s.lead_data(Lead.objects.select_related("township").get(pk=new.pk))["clock_kind"] is None
+    assert (
+        s.lead_list_data(selectors.lead_list_rows(squad_leader))
+        == s.LeadSerializer(selectors.leads_for(squad_leader), many=True).data
+    )
+
+    filed = ef.filed_case(home_township, squad_leader, power=power)
+    suspended = ef.investigating_case(home_township, squad_leader, officers, power=power)
+    services.case_suspend(case=suspended, reason="等待鉴定", actor=squad_leader)
+    decided = ef.decided_case(home_township, squad_leader, officers, power=power)
+    Case.objects.filter(pk=decided.pk).update(closed_on=datetime.date(2026, 3, 2), complex=True, major=True)
+    assert filed.clock_kind == services.DECISION
+    for case in (filed, *selectors.cases_for(squad_leader)):
+        assert list(s.case_data(case).items()) == list(s.CaseSerializer(case).data.items())
+    colours = {s.case_data(case)["clock_colour"] for case in selectors.cases_for(squad_leader)}
+    assert colours >= {"grey", "green"}
+
+
+LEAD_BODIES = [
+    {"township": "@", "source": "platform", "summary": "夜间噪声"},
+    {
+        "township": "@",
+        "source": "complaint",
+        "summary": "占道经营",
+        "details": "早市摊点",
+        "location": "人民路",
+        "received_at": "2026-03-02T09:30:00+08:00",
+        "party_kind": "organisation",
+        "party_name": "如东县海鲜大排档",
+        "party_id_number": "92320623MA1XK2L03A",
+        "party_phone": "13962710102",
+        "party_address": "人民路1号",
+        "power": "@power",
+        "external_ref": "SZ-1",
+        "id": 5,
+        "status": "filed",
+        "clock_kind": "x",
+    },
+    {},
+    {"township": "999999999999", "source": "nonsense", "summary": "", "power": 0, "received_at": "yesterday"},
+    {"township": "@", "source": "platform", "summary": "x" * 301, "party_id_number": "1" * 19, "party_kind": None},
+    {"township": None, "source": "platform", "summary": None, "details": None, "power": None, "received_at": None},
+    {"township": ["@"], "source": ["platform"], "summary": 5, "power": "abc"},
+]
+
+
+def test_the_lead_body_validates_as_the_lead_serializer(home_township, power):
+    """The API's lead create validates with LeadBodySerializer (LeadSerializer's writable fields, built once):
+    every body passes or fails alike, with the same errors (codes too) and the same validated data."""
+    from enforcement.api import serializers as s
+
+    def codes(errors):
+        return [(key, message.code) for key, messages in errors.items() for message in messages]
+
+    assert not s.LeadSerializer().validators
+    for template in LEAD_BODIES:
+        body = {
+            key: home_township.code if value == "@" else power.pk if value == "@power" else value
+            for key, value in template.items()
+        }
+        model, plain = s.LeadSerializer(data=body), s.LeadBodySerializer(data=body)
+        assert model.is_valid() == plain.is_valid(), body
+        assert model.errors == plain.errors and list(model.errors) == list(plain.errors), body
+        assert codes(model.errors) == codes(plain.errors), body
+        if model.is_valid():
+            assert dict(model.validated_data) == dict(plain.validated_data)
+            assert list(model.validated_data) == list(plain.validated_data)
+    assert s.LeadBodySerializer(data=dict(LEAD_BODIES[0], township=home_township.code)).is_valid()
+
+
+def test_filing_reads_the_power_and_the_lead_no_more_than_it_must(api, squad_leader, home_township, power):
+    """The body's power and lead are read with the columns filing uses (not the catalog item's long texts): no
+    deferred column is loaded afterwards, the answer shows the power's code, and a power the township does not hold
+    is still refused with its name and department."""
+    lead = ef.lead(home_township, squad_leader)
+    login(api, squad_leader)
+    body = {"township": home_township.code, "power": power.pk, "title": "案", "lead": lead.pk}
+    with CaptureQueriesContext(connection) as queries:
+        filed = api.post(reverse(CASES), body)
+    assert filed.status_code == 201 and filed.json()["power"] == power.code
+    statements = [query["sql"] for query in queries]
+    power_reads = [sql for sql in statements if sql.startswith("SELECT") and '"catalogs_poweritem"' in sql]
+    assert len(power_reads) == 2  # the body's power, and whether the township holds it
+    assert len([sql for sql in statements if sql.startswith('SELECT "enforcement_lead"')]) == 2  # the body, the lock
+    assert not [sql for sql in power_reads if '"legal_basis"' in sql]
+    other = ef.PenaltyPowerFactory(department=power.department)
+    refused = api.post(reverse(CASES), {**body, "power": other.pk, "lead": None})
+    assert refused.status_code == 400
+    assert other.name in str(refused.json()) and power.department.name in str(refused.json())
+
+
+def test_lead_list_answers_what_the_lead_serializer_answers(
+    api, squad_leader, home_township, other_township, other_leader, power
+):
+    """The lead list and sync pages are built from plain rows (api.serializers.lead_list_data): LeadSerializer's
+    JSON, filtered and paged as before, and the other township's leads not shown."""
+    from rest_framework.renderers import JSONRenderer
+
+    from enforcement import selectors
+    from enforcement.api.serializers import LeadSerializer
+
+    ef.lead(home_township, squad_leader, power=power, location="人民路1号")
+    dismissed = ef.lead(home_township, squad_leader, source="complaint")
+    services.lead_dismiss(lead=dismissed, reason="不属于违法行为", actor=squad_leader)
+    ef.lead(home_township, squad_leader, received_at=timezone.now() - datetime.timedelta(days=60))
+    ef.lead(other_township, other_leader)
+    login(api, squad_leader)
+
+    def expected(queryset):
+        return json.loads(JSONRenderer().render(LeadSerializer(queryset, many=True).data))
+
+    listed = api.get(reverse(LEADS), {"page_size": 200}).json()
+    assert listed["count"] == 3
+    assert listed["results"] == expected(selectors.leads_for(squad_leader))
+    assert {row["clock_colour"] for row in listed["results"]} >= {"", "red", "green"}
+    since = (timezone.now() - datetime.timedelta(hours=1)).isoformat()
+    synced = api.get(reverse(LEADS), {"updated_since": since}).json()
+    assert set(synced) == {"next", "previous", "results"}
+    assert synced["results"] == expected(selectors.leads_for(squad_leader).order_by("updated_at", "id"))
+    filtered = api.get(reverse(LEADS), {"status": "dismissed"}).json()["results"]
+    assert [row["id"] for row in filtered] == [dismissed.pk]
