@@ -97,6 +97,12 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})
     DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DATABASE_CONNECT_TIMEOUT", default=5))
+    # The portal's prepared statements (ruian/prepared.py: the signed-in user, the items a township holds) are
+    # planned once per connection. Left to choose, PostgreSQL re-plans a statement at each execution whenever
+    # it estimates the generic plan dearer than the custom ones, and planning the user's load (with its data
+    # scope) costs more than running it. Only server-side prepared statements are affected: psycopg2 prepares
+    # nothing else, and no PL/pgSQL function of the schema runs a query.
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c plan_cache_mode=force_generic_plan")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

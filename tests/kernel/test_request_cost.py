@@ -154,3 +154,18 @@ def test_me_answers_the_serializers_json_without_building_it(api, clerk, django_
     assert body["organisation"] is None and body["email"] == "b@example.cn"
     api.force_authenticate(load_user(clerk.pk))
     assert api.get("/api/v1/me/").json()["organisation"]["name"] == clerk.staff.organisation.name
+
+
+def test_prepared_statements_are_planned_once_per_connection(clerk):
+    """The user's load is not re-planned at each request (PostgreSQL's default may choose to)."""
+    from ruian.backends import load_user
+
+    load_user(clerk.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone()[0] == "force_generic_plan"
+        for _ in range(6):
+            load_user(clerk.pk)
+        cursor.execute("SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'ruian_load_user'")
+        generic, custom = cursor.fetchone()
+    assert custom == 0 and generic >= 6
