@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 from ruian import workdays
 from ruian.audit import log_action
 from ruian.divisions import Division
+from ruian.prepared import insert_new
 
 log = logging.getLogger(__name__)
 
@@ -193,25 +194,30 @@ def start_clock(
     share = settings.CLOCK_YELLOW_SHARE if yellow_share is None else yellow_share
     due_at = compute_due(start, unit, amount)
     hard_due_at = compute_due(start, unit, legal_amount) if legal_amount and legal_amount > amount else None
-    # No savepoint: only a database error can end this block early, and that aborts the transaction anyway.
-    with transaction.atomic(savepoint=False):
-        if not fresh:
-            Deadline.objects.filter(content_type=content_type, object_id=obj.pk, kind__in=[kind, *also_stop]).exclude(
-                status=ClockStatus.STOPPED
-            ).update(status=ClockStatus.STOPPED, stopped_at=stopped_at or timezone.now())
-        return Deadline.objects.create(
-            content_type=content_type,
-            object_id=obj.pk,
-            kind=kind,
-            division=division,
-            unit=unit,
-            amount=amount,
-            legal_amount=legal_amount,
-            started_at=_as_moment(start),
-            yellow_at=compute_yellow(start, unit, amount, due_at, share),
-            due_at=due_at,
-            hard_due_at=hard_due_at,
+    clock = Deadline(
+        content_type=content_type,
+        object_id=obj.pk,
+        kind=kind,
+        division=division,
+        unit=unit,
+        amount=amount,
+        legal_amount=legal_amount,
+        started_at=_as_moment(start),
+        yellow_at=compute_yellow(start, unit, amount, due_at, share),
+        due_at=due_at,
+        hard_due_at=hard_due_at,
+    )
+    stop = None
+    if not fresh:
+        # The open clocks it replaces stop first, in the same round trip (one unique open clock per kind).
+        stop = (
+            f"UPDATE {Deadline._meta.db_table} SET status = %s, stopped_at = %s "
+            "WHERE content_type_id = %s AND object_id = %s AND kind = ANY(%s) AND status <> %s",
+            [ClockStatus.STOPPED, stopped_at or timezone.now(), content_type.pk, obj.pk, [kind, *also_stop]]
+            + [ClockStatus.STOPPED],
         )
+    insert_new(clock, before=stop)
+    return clock
 
 
 def open_clock(obj, kind: str, *, lock: bool = True) -> Deadline | None:
