@@ -55,3 +55,20 @@ def test_request_address_is_recorded(api, db, django_user_model):
     api.post("/api/v1/divisions/", {"code": "320623000000", "name": "如东县"}, format="json", REMOTE_ADDR="10.1.2.3")
     entry = AuditEntry.objects.get(action="ruian.division.created")
     assert (entry.actor, entry.ip, entry.object_repr) == (admin, "10.1.2.3", "如东县(320623000000)")
+
+
+def test_the_lean_insert_writes_what_save_writes(clerk, home_centre):
+    """log_action inserts through ruian.prepared.insert_new: the stored row is the one Model.save() would write
+    (the creation time stamped, the JSON kept), and the instance knows its id."""
+    from ruian.audit import audit_entry
+
+    saved = audit_entry("tests.thing.saved", actor=clerk, obj=home_centre, to_state="b", data={"n": [1, "二"]})
+    saved.save(force_insert=True)
+    inserted = log_action("tests.thing.saved", actor=clerk, obj=home_centre, to_state="b", data={"n": [1, "二"]})
+    assert inserted.pk is not None and not inserted._state.adding
+    columns = [f.attname for f in AuditEntry._meta.concrete_fields if f.attname not in ("id", "created_at")]
+    rows = AuditEntry.objects.filter(pk__in=[saved.pk, inserted.pk]).order_by("pk").values(*columns, "created_at")
+    first, second = list(rows)
+    assert second["created_at"] >= first["created_at"] and second["created_at"] == inserted.created_at
+    first.pop("created_at"), second.pop("created_at")
+    assert first == second
