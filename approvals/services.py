@@ -63,6 +63,7 @@ from ruian.context import current_ip
 from ruian.divisions import Level
 from ruian.notifications import notify, notify_select
 from ruian.permissions import in_scope
+from ruian.prepared import insert_new
 from ruian.staff import Role, has_role
 
 # ALL Art 32: the one-time notice of missing materials within 5 working days, else accepted on receipt.
@@ -329,7 +330,7 @@ def receive_application(
             pledge=pledge,
             joint_handling=bool(joint_handling),
         )
-        app.save()
+        insert_new(app)
         log_action(
             "approvals.application.received",
             actor=actor,

@@ -82,6 +82,7 @@ from ruian.clocks import Deadline, Unit
 from ruian.notifications import notify, notify_many, notify_select
 from ruian.organisations import Organisation, OrgKind
 from ruian.permissions import in_scope
+from ruian.prepared import insert_new
 from ruian.staff import Role, StaffProfile, has_role, set_staff_organisation
 
 # Clock kinds; their sweep handlers are registered in enforcement/sweeps.py (loaded by apps.ready).
@@ -264,7 +265,8 @@ def lead_create(
 
 def _register_lead(*, audit_actor, **fields) -> Lead:
     """Create the lead, start its filing clock, audit it and tell the township's squad leaders."""
-    lead = Lead.objects.create(**fields)
+    lead = Lead(**fields)
+    insert_new(lead)
     _start_first_clock(
         lead,
         FILING,
@@ -433,7 +435,7 @@ def case_file(*, township, power, title: str, actor, lead: Lead | None = None, f
         **fields,
     )
     case.number = _case_number(case)
-    case.save(force_insert=True)
+    insert_new(case)
     _start_first_clock(
         case, DECISION, start=filed_on, unit=Unit.DAYS, amount=setting("DECISION_DAYS"), division=township
     )

@@ -52,6 +52,7 @@ from ruian.divisions import LEVEL_ORDER, Division, Level
 from ruian.notifications import notify, notify_many, notify_select
 from ruian.organisations import Organisation, OrgKind
 from ruian.permissions import in_scope
+from ruian.prepared import insert_new
 from ruian.staff import Role, has_role
 
 log = logging.getLogger(__name__)
@@ -487,7 +488,7 @@ def _insert_numbered(event: Event) -> None:
     should local midnight fall between the two readings of the clock, the number follows the stamped date."""
     event.pk = _next_event_id()
     event.number = _number(timezone.localdate(), event.pk)
-    event.save(force_insert=True)
+    insert_new(event)
     stamped = _number(timezone.localdate(event.reported_at), event.pk)
     if event.number != stamped:
         event.number = stamped

@@ -138,15 +138,22 @@ def idempotent_create(
                 if not status.is_success(response.status_code):
                     transaction.set_rollback(True)  # a refused creation leaves no key: the client may retry
                     return response
-                rendered = JSONRenderer().render(response.data)
-                IdempotencyKey.objects.filter(pk=record_id).update(
-                    response_status=response.status_code, response_body=json.loads(rendered) if rendered else None
-                )
+                _store(record_id, response)
                 return response
 
         return wrapper
 
     return decorator
+
+
+def _store(record_id: int, response) -> None:
+    """Keep the answer with the key: the JSON the client gets (DRF's renderer), sent to PostgreSQL as it is."""
+    rendered = JSONRenderer().render(response.data)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {IdempotencyKey._meta.db_table} SET response_status = %s, response_body = %s::jsonb WHERE id = %s",
+            [response.status_code, rendered.decode() if rendered else None, record_id],
+        )
 
 
 def _claim(client, endpoint: str, key: str, fingerprint: str) -> tuple[int | None, IdempotencyKey | None]:
