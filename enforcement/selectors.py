@@ -42,6 +42,7 @@ from ruian.audit import AuditEntry
 from ruian.clocks import ClockStatus, Deadline
 from ruian.organisations import OrgKind
 from ruian.permissions import in_scope, scope_q
+from ruian.selectors import choice_labels
 from ruian.staff import Role, StaffProfile, has_role
 
 
@@ -57,29 +58,6 @@ def _with_clock(qs, model):
         clock_due_at=Subquery(clocks.values("due_at")[:1]),
         clock_status=Subquery(clocks.values("status")[:1]),
     )
-
-
-def attach_clocks(rows, model):
-    """Give already-read rows their most urgent open clock (the `_with_clock` columns) in one query.
-
-    Cheaper than `_with_clock` for a page of rows out of many: one DISTINCT ON over the rows' clocks instead of
-    four correlated subqueries per row."""
-    rows = list(rows)
-    clocks = (
-        Deadline.objects.filter(
-            content_type=ContentType.objects.get_for_model(model), object_id__in=[row.pk for row in rows]
-        )
-        .exclude(status=ClockStatus.STOPPED)
-        .order_by("object_id", "due_at")
-        .distinct("object_id")
-        .values_list("object_id", "kind", "yellow_at", "due_at", "status")
-    )
-    found = {object_id: rest for object_id, *rest in clocks} if rows else {}
-    for row in rows:
-        row.clock_kind, row.clock_yellow_at, row.clock_due_at, row.clock_status = found.get(
-            row.pk, (None, None, None, None)
-        )
-    return rows
 
 
 def clock_colour(row, now=None) -> str:
@@ -340,12 +318,6 @@ def colour_rows(rows, now):
     return rows
 
 
-def _labels(choices) -> dict:
-    """{value: translated label} of a choices class, translated once for a page (get_FOO_display translates every
-    choice of the field for every row)."""
-    return {value: str(label) for value, label in choices.choices}
-
-
 BOARD_CASES = 50  # case rows on a page of the board; the counts above them cover every open case
 BOARD_LEADS = 20  # new leads on a page of the board
 
@@ -491,7 +463,7 @@ def board(user, township, *, page=1, leads_page=1, profile=None):
         _board_url("enforcement:lead_act", "hand_over"),
         _board_url("enforcement:lead_act", "dismiss"),
     )
-    sources = _labels(LeadSource)
+    sources = choice_labels(LeadSource)
     for lead in leads:
         lead.source_label = sources.get(lead.source, lead.source)
         # What the row prints, worked out here: a template filter chain per row costs more than the row's data.
@@ -519,7 +491,7 @@ def board(user, township, *, page=1, leads_page=1, profile=None):
         ],
         now,
     )
-    directions, statuses = _labels(TransferDirection), _labels(TransferStatus)
+    directions, statuses = choice_labels(TransferDirection), choice_labels(TransferStatus)
     for transfer in transfers:
         transfer.direction_label = directions.get(transfer.direction, transfer.direction)
         transfer.status_label = statuses.get(transfer.status, transfer.status)

@@ -12,6 +12,7 @@ from grids.geometry import covers
 from grids.models import Escalation, Event, EventCategory, Grid, GridWorker, Whistle, WhistleCall, distance_metres
 from grids.states import OPEN_STATUSES, WhistleCallStatus
 from ruian.permissions import scope_q
+from ruian.selectors import choice_labels
 
 BOX = "box(point(min_lng, min_lat), point(max_lng, max_lat))"
 # One degree of latitude is ~111 km everywhere; a degree of longitude shrinks with cos(latitude).
@@ -246,11 +247,6 @@ class _OpenEventsPages:
         return self.rows(part.start, part.stop - part.start)
 
 
-def _labels(choices) -> dict:
-    """{value: translated label} of a choices class, translated once for a page."""
-    return {value: str(label) for value, label in choices.choices}
-
-
 COMMAND_CENTRE_PAGE = 50  # rows of each list of the command-centre page
 
 
@@ -354,7 +350,7 @@ def command_centre(user, *, page=None, per_page: int = COMMAND_CENTRE_PAGE) -> d
     events_page = paginator.get_page(page)
     events = list(events_page.object_list)
     # Labels translated once for the page (a choice's .label translates again for every row).
-    statuses, levels, badges = _labels(EventStatus), _labels(Level), _clock_badges()
+    statuses, levels, badges = choice_labels(EventStatus), choice_labels(Level), _clock_badges()
     for row in events:
         row["url"] = f"{link}{row['id']}/"
         row["status_label"] = statuses[row["status"]]
@@ -378,7 +374,7 @@ def command_centre(user, *, page=None, per_page: int = COMMAND_CENTRE_PAGE) -> d
             :per_page
         ]
     )
-    reasons = _labels(EscalationReason)
+    reasons = choice_labels(EscalationReason)
     for row in escalations:
         row["url"] = f"{link}{row['event_id']}/"
         row["reason_label"] = reasons[row["reason"]]

@@ -14,6 +14,12 @@ from ruian.staff import StaffProfile
 COUNTY_AND_ABOVE = [Level.COUNTY, Level.CITY, Level.PROVINCE]
 
 
+def choice_labels(choices) -> dict:
+    """{value: translated label} of a choices class, translated once for a page (get_FOO_display translates every
+    choice of the field for every row)."""
+    return {value: str(label) for value, label in choices.choices}
+
+
 def divisions_for(user):
     """Divisions in the user's scope, and the county-level ones above them (names are public)."""
     return Division.objects.filter(scope_q(user, "") | Q(level__in=COUNTY_AND_ABOVE))

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from approvals.states import Status
 from ruian.api.rows import datetime_formatter
+from ruian.selectors import choice_labels
 
 
 @functools.cache
@@ -82,7 +83,7 @@ _STATUS_LABELS = dict(Status.choices)  # lazy: translated when shown
 
 def status_labels() -> dict:
     """Status labels in the active language (get_status_display)."""
-    return {value: str(label) for value, label in Status.choices}
+    return choice_labels(Status)
 
 
 def application_row(values: dict, labels: dict, moment) -> dict:
