@@ -29,7 +29,7 @@ from ruian import prepared
 from ruian.audit import AuditEntry
 from ruian.clocks import ClockStatus, Deadline
 from ruian.divisions import Division, Level
-from ruian.permissions import scope_filter
+from ruian.permissions import in_scope, scope_filter
 from ruian.staff import Role, has_role
 
 # `catalogs.selectors.powers_of_township` answers for empowerment only; a township also holds the items of
@@ -220,6 +220,11 @@ def may_read_applications(user) -> bool:
 def applications_for(user):
     qs = scope_filter(Application.objects.all(), user, "township").select_related("township", "received_by")
     return qs if may_read_applications(user) else qs.none()
+
+
+def may_read_application(user, app: Application) -> bool:
+    """What `applications_for` selects, for one application read with its township."""
+    return may_read_applications(user) and in_scope(user, app.township)
 
 
 def may_read(user, obj) -> bool:

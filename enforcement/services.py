@@ -82,7 +82,7 @@ from ruian.clocks import Deadline, Unit
 from ruian.notifications import notify, notify_many, notify_select
 from ruian.organisations import Organisation, OrgKind
 from ruian.permissions import in_scope
-from ruian.prepared import insert_new
+from ruian.prepared import insert_new, lock_row, update_of
 from ruian.staff import Role, StaffProfile, has_role, set_staff_organisation
 
 # Clock kinds; their sweep handlers are registered in enforcement/sweeps.py (loaded by apps.ready).
@@ -185,13 +185,22 @@ def _move(obj, table, target, *, actor, action, reason="", data=None, fields=())
     update = ["status", *fields]
     if any(f.name == "updated_at" for f in obj._meta.fields):
         update.append("updated_at")
-    obj.save(update_fields=update)
-    log_action(action, actor=actor, obj=obj, from_state=old, to_state=target, reason=reason, data=data)
+    # The row and its audit entry in one round trip.
+    log_action(
+        action,
+        before=update_of(obj, update),
+        actor=actor,
+        obj=obj,
+        from_state=old,
+        to_state=target,
+        reason=reason,
+        data=data,
+    )
     return obj
 
 
 def _lock(model, pk):
-    return model.objects.select_for_update().get(pk=pk)
+    return lock_row(model, pk)  # model.objects.select_for_update().get(pk=pk), prepared once
 
 
 def _today():

@@ -97,11 +97,12 @@ def audit_entry(
     )
 
 
-def log_action(action: str, **fields) -> AuditEntry:
+def log_action(action: str, *, before: tuple[str, list] | None = None, **fields) -> AuditEntry:
     """Record one change. `action` is `app.object.verb`, e.g. `approvals.application.accepted`; `fields` are
-    `audit_entry`'s (actor, obj, from_state, to_state, reason, data)."""
+    `audit_entry`'s (actor, obj, from_state, to_state, reason, data). `before` is the change itself as a
+    statement (`ruian.prepared.update_of`), sent with the entry in one round trip."""
     entry = audit_entry(action, **fields)
-    insert_new(entry)  # what entry.save(force_insert=True) writes, without compiling the INSERT each time
+    insert_new(entry, before=before)  # what entry.save(force_insert=True) writes, without compiling the INSERT
     return entry
 
 

@@ -26,6 +26,7 @@ STAND_IN_COUNTY_ID = -7302
 STAND_IN_DAY = datetime.date(1901, 2, 3)
 STAND_IN_CODE = f"{MARKER}-item-code"
 STAND_IN_TOWNSHIP_CODE = f"{MARKER}123456"
+STAND_IN_ID = -7303  # a row's id
 
 
 class UnmappedParameter(Exception):
@@ -83,7 +84,12 @@ class PreparedFirst:
             except TypeError:  # unhashable: a constant
                 name = None
             if name is None:
-                if MARKER in str(value) or value in (STAND_IN_TOWNSHIP_ID, STAND_IN_COUNTY_ID, STAND_IN_DAY):
+                if MARKER in str(value) or value in (
+                    STAND_IN_TOWNSHIP_ID,
+                    STAND_IN_COUNTY_ID,
+                    STAND_IN_ID,
+                    STAND_IN_DAY,
+                ):
                     raise UnmappedParameter(f"{self.name}: {value!r} is made from a stand-in")
                 return connection.ops.compose_sql("%s", [value])  # a constant, inlined as the ORM sends it
             if name not in order:
@@ -113,6 +119,26 @@ class PreparedFirst:
         for populator in populators:
             populator.populate(row, obj)
         return obj
+
+
+@functools.cache
+def _row_lock(model, using: str) -> PreparedFirst:
+    return PreparedFirst(
+        f"lock_{model._meta.db_table}",
+        lambda pk: model._default_manager.filter(pk=pk).select_for_update(),
+        lambda pk: {"pk": pk},
+        (STAND_IN_ID,),
+        using,
+    )
+
+
+def lock_row(model, pk, *, using: str = "default"):
+    """`model.objects.select_for_update().get(pk=pk)` (inside a transaction), as a prepared statement built once
+    per model: the services lock the row of every step they take."""
+    obj = _row_lock(model, using).first(pk)
+    if obj is None:
+        raise model.DoesNotExist(f"{model._meta.object_name} {pk} does not exist.")
+    return obj
 
 
 # --- inserts ------------------------------------------------------------------------------------------------
@@ -150,3 +176,25 @@ def insert_new(obj, *, before: tuple[str, list] | None = None, using: str = "def
         obj.pk = cursor.fetchone()[0]
     obj._state.adding = False
     obj._state.db = using
+
+
+@functools.cache
+def _update_statement(model, using: str, names: tuple[str, ...]) -> tuple[list, str]:
+    """The UPDATE of the named fields of one `model` row, by id: its fields and SQL."""
+    quote = connections[using].ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)
+    return fields, f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s"
+
+
+def update_of(obj, fields, *, using: str = "default") -> tuple[str, list]:
+    """The statement (SQL, parameters) that `obj.save(update_fields=fields)` sends, each field's `pre_save`
+    applied as save() applies it (`auto_now` sets the time on `obj`), the SQL built once per model and fields.
+    Sent as `before=` of `insert_new` (the audit entry of the change), the row and its entry go in one round
+    trip. For a row the caller has locked (or just read): save()'s check that a row was updated is not made,
+    and no save signal is sent (the portal's models have no receivers)."""
+    connection = connections[using]
+    names = tuple(dict.fromkeys(fields))
+    model_fields, sql = _update_statement(type(obj), using, names)
+    params = [f.get_db_prep_save(f.pre_save(obj, False), connection) for f in model_fields]
+    return sql, [*params, obj.pk]

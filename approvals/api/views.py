@@ -15,6 +15,7 @@ from approvals import selectors, services
 from approvals.api import rows
 from approvals.api import serializers as s
 from approvals.models import Application
+from approvals.services import Readable
 from catalogs.models import Channel, PowerItem
 from ruian.api.pagination import SyncCursorPagination
 from ruian.idempotency import idempotent_create
@@ -68,11 +69,12 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         return get_object_or_404(readable, number=self.kwargs["number"])
 
     def _act(self, service, **kwargs) -> Application:
-        """Call a service that returns the application, giving it the caller's readable applications of
-        that number: it locks the row and checks the caller may read it in one statement (not two)."""
-        readable = selectors.applications_for(self.request.user).filter(number=self.kwargs["number"])
+        """Call a service that returns the application, giving it the number and the caller: it locks the
+        row by number and checks the caller may read it (one statement, not two)."""
         try:
-            return service(application=readable, actor=self.request.user, **kwargs)
+            return service(
+                application=Readable(self.kwargs["number"], self.request.user), actor=self.request.user, **kwargs
+            )
         except Application.DoesNotExist:
             raise exceptions.NotFound from None
 

@@ -385,7 +385,8 @@ def test_filing_reads_the_power_and_the_lead_no_more_than_it_must(api, squad_lea
     statements = [query["sql"] for query in queries]
     power_reads = [sql for sql in statements if sql.startswith("SELECT") and '"catalogs_poweritem"' in sql]
     assert len(power_reads) == 2  # the body's power, and whether the township holds it
-    assert len([sql for sql in statements if sql.startswith('SELECT "enforcement_lead"')]) == 2  # the body, the lock
+    assert len([sql for sql in statements if sql.startswith('SELECT "enforcement_lead"')]) == 1  # the body
+    assert len([sql for sql in statements if sql.startswith("EXECUTE lock_enforcement_lead(")]) == 1  # the lock
     assert not [sql for sql in power_reads if '"legal_basis"' in sql]
     other = ef.PenaltyPowerFactory(department=power.department)
     refused = api.post(reverse(CASES), {**body, "power": other.pk, "lead": None})
