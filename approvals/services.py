@@ -64,7 +64,7 @@ from ruian.context import current_ip
 from ruian.divisions import Level
 from ruian.notifications import notify, notify_select
 from ruian.permissions import in_scope
-from ruian.prepared import STAND_IN_CODE, STAND_IN_ID, PreparedFirst, insert_new, update_of
+from ruian.prepared import STAND_IN_CODE, STAND_IN_ID, PreparedFirst, insert_of, update_of
 from ruian.staff import Role, has_role
 
 # ALL Art 32: the one-time notice of missing materials within 5 working days, else accepted on receipt.
@@ -213,15 +213,21 @@ def next_number(township, day: datetime.date) -> str:
     The sequence is one upsert (INSERT ... ON CONFLICT DO UPDATE ... RETURNING): PostgreSQL serialises
     concurrent receipts on the counter row, so two clerks never get the same number.
     """
+    return _draw_number(township, day)[0]
+
+
+def _draw_number(township, day: datetime.date) -> tuple[str, int]:
+    """`next_number`, and the new application's id drawn from its sequence in the same statement."""
     table = ApplicationSequence._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (township_id, day, last) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (township_id, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [township.pk, day],
+            f"ON CONFLICT (township_id, day) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last, nextval(pg_get_serial_sequence(%s, 'id'))",
+            [township.pk, day, Application._meta.db_table],
         )
-        sequence = cursor.fetchone()[0]
-    return f"{township.code[:9]}-{day:%Y%m%d}-{sequence:04d}"
+        sequence, application_id = cursor.fetchone()
+    return f"{township.code[:9]}-{day:%Y%m%d}-{sequence:04d}", application_id
 
 
 def _limits(item) -> tuple[int, int]:
@@ -332,8 +338,10 @@ def receive_application(
     # database error, which aborts the caller's transaction anyway, can end it early. A refused scan can
     # too, so with scans the savepoint stays and a caller catching the refusal keeps a usable transaction.
     with transaction.atomic(savepoint=bool(scans)):
+        number, application_id = _draw_number(township, day)
         app = Application(
-            number=next_number(township, day),
+            id=application_id,
+            number=number,
             township=township,
             power_item=item if isinstance(item, PowerItem) else None,
             service_item=None if isinstance(item, PowerItem) else item,
@@ -356,9 +364,9 @@ def receive_application(
             pledge=pledge,
             joint_handling=bool(joint_handling),
         )
-        insert_new(app)
         log_action(
             "approvals.application.received",
+            before=insert_of(app),  # the application and its audit entry in one round trip
             actor=actor,
             obj=app,
             to_state=app.status,

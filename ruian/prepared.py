@@ -166,16 +166,32 @@ def insert_new(obj, *, before: tuple[str, list] | None = None, using: str = "def
 
     `before` is a statement (SQL, parameters) sent in the same round trip and run first, e.g. stopping the
     clock a new one replaces: psycopg2 sends the values inline, so both go as one query string."""
-    connection = connections[using]
-    fields, sql = _insert_statement(type(obj), using, obj.pk is not None)
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql, params = _insert_of(obj, using)
     if before is not None:
         sql, params = f"{before[0]}; {sql}", [*before[1], *params]
-    with connection.cursor() as cursor:
+    with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         obj.pk = cursor.fetchone()[0]
     obj._state.adding = False
     obj._state.db = using
+
+
+def _insert_of(obj, using: str) -> tuple[str, list]:
+    fields, sql = _insert_statement(type(obj), using, obj.pk is not None)
+    return sql, [f.get_db_prep_save(f.pre_save(obj, True), connections[using]) for f in fields]
+
+
+def insert_of(obj, *, using: str = "default") -> tuple[str, list]:
+    """The statement (SQL, parameters) that writes the new instance `obj`, its id drawn beforehand, as
+    `insert_new` writes it: sent as `before=` of the next insert (its audit entry, say), both go in one round
+    trip. `obj` counts as saved from here on: the statement runs in the caller's transaction, and if it fails,
+    so does the transaction."""
+    if obj.pk is None:
+        raise ValueError(f"insert_of needs the {type(obj).__name__}'s id drawn beforehand")
+    statement = _insert_of(obj, using)
+    obj._state.adding = False
+    obj._state.db = using
+    return statement
 
 
 @functools.cache

@@ -224,8 +224,9 @@ def test_receive_and_accept_cost_a_fixed_number_of_statements(token_api, item, h
         accepted = token_api.post(f"{URL}{created.json()['number']}/accept/", format="json")
     assert accepted.status_code == 200 and accepted.json()["status"] == Status.ACCEPTED
     # Receipt: the token (with the caller's data scope), the transaction (a savepoint here), the key, the
-    # township, the held item (with its catalog version), the sequence, the application, its audit entry and
-    # notice clock, the stored answer, the commit. Acceptance: the token (with the scope), the transaction, the
-    # row locked by number, the application and its audit entry in one round trip, the clocks stopped
-    # (notice) and started (decision) in one round trip, the commit.
-    assert (len(receipt), len(acceptance)) == (11, 6)
+    # township, the held item (with its catalog version), the sequence (with the application's id), the
+    # application and its audit entry in one round trip, its notice clock, the stored answer, the commit.
+    # Acceptance: the token (with the scope), the transaction, the row locked by number, the application and
+    # its audit entry in one round trip, the clocks stopped (notice) and started (decision) in one round trip,
+    # the commit.
+    assert (len(receipt), len(acceptance)) == (10, 6)

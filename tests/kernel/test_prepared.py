@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from ruian.audit import AuditEntry, log_action
 from ruian.organisations import Organisation, OrgKind
-from ruian.prepared import lock_row, update_of
+from ruian.prepared import insert_of, lock_row, update_of
 
 
 def test_a_change_and_its_audit_entry_go_in_one_round_trip_as_save_writes_them(home_centre, clerk):
@@ -39,6 +39,22 @@ def test_the_update_stamps_auto_now_fields_and_touches_nothing_else(county, home
     after = Application.objects.get(pk=app.pk)
     assert after.status == "accepted" and after.applicant_name == before.applicant_name
     assert after.updated_at == app.updated_at > before.updated_at
+
+
+def test_a_new_row_sent_before_its_audit_entry_is_written_as_insert_new_writes_it(county, home_township, clerk):
+    centre = Organisation(division=county, name="县政务服务中心", kind=OrgKind.SERVICE_CENTRE)
+    with pytest.raises(ValueError):
+        insert_of(centre)  # its id must be drawn first
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('ruian_organisation', 'id'))")
+        centre.pk = cursor.fetchone()[0]
+    ContentType.objects.get_for_model(Organisation)
+    with CaptureQueriesContext(connection) as queries:
+        log_action("tests.organisation.created", before=insert_of(centre), actor=clerk, obj=centre)
+    assert len(queries) == 1 and not centre._state.adding
+    stored = Organisation.objects.get(pk=centre.pk)
+    assert (stored.name, stored.division_id, stored.kind) == ("县政务服务中心", county.pk, OrgKind.SERVICE_CENTRE)
+    assert AuditEntry.objects.filter(action="tests.organisation.created", object_id=str(centre.pk)).exists()
 
 
 def test_lock_row_reads_the_row_or_says_it_does_not_exist(home_centre):
