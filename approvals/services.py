@@ -133,14 +133,11 @@ def _lock(application: Application | Readable) -> Application:
     """Lock and read the application's row. Given a `Readable`, one the caller may not read raises
     `Application.DoesNotExist` (the API's 404) and the transaction the service runs in is rolled back."""
     if isinstance(application, Readable):
-        app = _LOCK_BY_NUMBER.first(application.number)
-        if app is None or not selectors.may_read_application(application.reader, app):
+        app = _LOCK_BY_NUMBER.get(application.number)
+        if not selectors.may_read_application(application.reader, app):
             raise Application.DoesNotExist
         return app
-    app = _LOCK_BY_ID.first(application.pk)
-    if app is None:
-        raise Application.DoesNotExist
-    return app
+    return _LOCK_BY_ID.get(application.pk)
 
 
 def _reason_required(reason: str, message) -> str:

@@ -151,10 +151,7 @@ _LOCK = PreparedFirst(
 
 
 def _lock(event: Event) -> Event:
-    locked = _LOCK.first(event.pk)
-    if locked is None:
-        raise Event.DoesNotExist(f"Event {event.pk} does not exist.")
-    return locked
+    return _LOCK.get(event.pk)
 
 
 def _move(event: Event, target: str, *, actor, action: str, reason: str = "", data=None, fields=()) -> None:

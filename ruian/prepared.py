@@ -120,6 +120,14 @@ class PreparedFirst:
             populator.populate(row, obj)
         return obj
 
+    def get(self, *args):
+        """`first(*args)`, for a lookup of one row: none raises the model's DoesNotExist, as `get()` does."""
+        obj = self.first(*args)
+        if obj is None:
+            model = (self._compiled or self._compile(connections[self.using]))[3]
+            raise model.DoesNotExist(f"{self.name}{args!r}: no such {model._meta.object_name}.")
+        return obj
+
 
 @functools.cache
 def _row_lock(model, using: str) -> PreparedFirst:
@@ -135,10 +143,7 @@ def _row_lock(model, using: str) -> PreparedFirst:
 def lock_row(model, pk, *, using: str = "default"):
     """`model.objects.select_for_update().get(pk=pk)` (inside a transaction), as a prepared statement built once
     per model: the services lock the row of every step they take."""
-    obj = _row_lock(model, using).first(pk)
-    if obj is None:
-        raise model.DoesNotExist(f"{model._meta.object_name} {pk} does not exist.")
-    return obj
+    return _row_lock(model, using).get(pk)
 
 
 # --- inserts ------------------------------------------------------------------------------------------------
