@@ -13,7 +13,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.load import KERNEL_REQUESTS, Server, count_queries, run_wrk, server_env
+from bench.load import KERNEL_REQUESTS, CpuMeter, Server, count_queries, run_wrk, server_env
 from bench.scales import SCALES
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ruian_bench"
@@ -113,6 +113,7 @@ def main(argv=None):
     }
     rows = []
     with Server(args.database_url, workers=args.workers, threads=args.threads) as server:
+        meter = CpuMeter(server.process.pid)
         for request in requests:
             headers = dict(headers_for[request.get("auth")])
             if request.get("user") is not None:
@@ -124,7 +125,9 @@ def main(argv=None):
                     # (Writes are not repeated: their scripts use each idempotency key and application once.)
                     run_wrk(server.url, request, headers, WARMUP_S, args.connections)
                     server.drain()
+                before = meter.sample()
                 stats = run_wrk(server.url, request, headers, duration, args.connections)
+                stats["cpu_ms"] = meter.per_request(before, meter.sample(), stats["requests"])
             except (RuntimeError, subprocess.TimeoutExpired) as error:
                 # One broken request type must not cost the whole run its table: it shows as failed.
                 out.write(f"{request['name']}: {str(error)[-1500:]}\n")
@@ -379,6 +382,16 @@ def _mark(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+def _cpu(row, group: str) -> str:
+    """A row's CPU milliseconds per request of one group of `CpuMeter` ("rest": wrk, Redis and the rest of
+    the machine), or "-" for a request type whose load failed."""
+    cpu = row.get("cpu_ms")
+    if not cpu:
+        return "-"
+    ms = cpu["wrk"] + cpu["redis"] + cpu["other"] if group == "rest" else cpu[group]
+    return f"{ms:.2f}"
+
+
 def report(args, rows, sweeps, memory, duration, timings, elapsed):
     trivial = next(row["rps"] for row in rows if row["group"] == "trivial")
     lines = []
@@ -392,7 +405,7 @@ def report(args, rows, sweeps, memory, duration, timings, elapsed):
     say(postgres())
     header = (
         f"{'request':44} {'group':7} {'req/s':>8} {'ratio':>6} {'p50ms':>7} {'p95ms':>7} {'p99ms':>7} "
-        f"{'SQL':>4} {'err':>4} goal"
+        f"{'SQL':>4} {'err':>4} {'CPU ms: web':>11} {'pg':>5} {'rest':>5} goal"
     )
     say(header)
     say("-" * len(header))
@@ -414,6 +427,7 @@ def report(args, rows, sweeps, memory, duration, timings, elapsed):
         say(
             f"{row['name'][:44]:44} {row['group']:7} {row['rps']:8.0f} {ratio:6.0%} {row['p50_ms']:7.1f} "
             f"{row['p95_ms']:7.1f} {row['p99_ms']:7.1f} {row['queries']:4d} {row['errors'] + row['non2xx']:4d} "
+            f"{_cpu(row, 'web'):>11} {_cpu(row, 'postgres'):>5} {_cpu(row, 'rest'):>5} "
             f"{'reference' if row['group'] == 'trivial' else _mark(ok)}{' (' + ', '.join(why) + ')' if why else ''}"
         )
     say("")
@@ -496,8 +510,9 @@ def markdown(result, trivial) -> str:
         f"{result['connections']} clients, {result['duration']} s per request type, gunicorn "
         f"{result['workers']} workers × {result['threads']} threads; {result.get('postgres', 'PostgreSQL')}):",
         "",
-        "| request | kind | req/s | share of trivial | p50 ms | p95 ms | p99 ms | SQL | goal |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| request | kind | req/s | share of trivial | p50 ms | p95 ms | p99 ms | SQL "
+        "| CPU ms: web | PostgreSQL | rest | goal |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in result["rows"]:
         goal = GOALS.get(row["group"])
@@ -505,6 +520,7 @@ def markdown(result, trivial) -> str:
         out.append(
             f"| {row['name']} | {row['group']} | {row['rps']:.0f} | {row['ratio']:.0%} | {row['p50_ms']:.1f} | "
             f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['queries']} | "
+            f"{_cpu(row, 'web')} | {_cpu(row, 'postgres')} | {_cpu(row, 'rest')} | "
             + (
                 "reference |"
                 if row["group"] == "trivial"

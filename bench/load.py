@@ -14,6 +14,7 @@ A request type is a dict:
 
 import json
 import os
+import resource
 import secrets
 import signal
 import socket
@@ -146,6 +147,75 @@ class Server:
                 if line.startswith("VmHWM:"):
                     peaks.append(int(line.split()[1]) / 1024)
         return peaks
+
+
+CPU_GROUPS = ("web", "postgres", "redis", "wrk", "other")
+
+
+class CpuMeter:
+    """Where the machine's CPU goes during a load run, per request: the portal's gunicorn processes
+    ("web"), PostgreSQL's (every process of the cluster: its backends, WAL writer and checkpointer),
+    Redis's, wrk's own, and the rest of the machine ("other": the kernel's threads and whatever else runs).
+
+    Read from /proc (Linux): each process's user and system time, and /proc/stat for the whole machine
+    (time stolen by the hypervisor is not counted as busy). wrk's time is this process's reaped children's
+    (wrk is the only child that ends during a run). A process that ends during the run is missed: the
+    gunicorn workers and the portal's database connections (CONN_MAX_AGE) live through it.
+
+    While the machine is saturated, a request type's throughput against the trivial endpoint is about
+    the inverse of their CPU costs, and the split says what more web machines would take away (web) and
+    what one PostgreSQL has to carry whatever sits in front of it (postgres).
+    """
+
+    TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
+
+    def __init__(self, server_pid: int):
+        self.server_pid = server_pid
+
+    def _group(self, pid: str, comm: str, ppid: int) -> str | None:
+        if int(pid) == self.server_pid or ppid == self.server_pid:
+            return "web"
+        if comm == "postgres" or comm.startswith("postgres:"):
+            return "postgres"
+        if comm.startswith("redis-server"):
+            return "redis"
+        return None
+
+    def sample(self) -> dict:
+        """Milliseconds of CPU used so far: per process of the watched groups, and per group in all."""
+        processes = {}
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{pid}/stat").read_text()
+            except OSError:  # ended meanwhile
+                continue
+            comm = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()  # fields from the state on: ppid is [1]
+            group = self._group(pid, comm, int(fields[1]))
+            if group:
+                processes[pid] = (group, (int(fields[11]) + int(fields[12])) * self.TICK_MS)
+        with open("/proc/stat") as stat:
+            user, nice, system, idle, iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return {
+            "processes": processes,
+            "machine": (user + nice + system + irq + softirq) * self.TICK_MS,
+            "wrk": (children.ru_utime + children.ru_stime) * 1000,
+        }
+
+    @staticmethod
+    def per_request(before: dict, after: dict, requests: int) -> dict:
+        """CPU milliseconds per request of each group between two samples (processes seen in both)."""
+        spent = dict.fromkeys(CPU_GROUPS, 0.0)
+        for pid, (group, ms) in after["processes"].items():
+            if pid in before["processes"]:
+                spent[group] += ms - before["processes"][pid][1]
+        spent["wrk"] = after["wrk"] - before["wrk"]
+        watched = sum(spent.values())
+        spent["other"] = max(0.0, after["machine"] - before["machine"] - watched)
+        return {group: ms / requests for group, ms in spent.items()} if requests else dict.fromkeys(CPU_GROUPS, 0.0)
 
 
 def run_wrk(url: str, request: dict, headers: dict, duration: int, connections: int = 16) -> dict:
