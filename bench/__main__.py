@@ -38,7 +38,12 @@ def main(argv=None):
     parser.add_argument(
         "--generate-only", action="store_true", help="generate the data, print each generator's time and stop"
     )
+    parser.add_argument(
+        "--skip-sweeps", action="store_true", help="with --reuse: the request load only, no deadline sweeps"
+    )
     args = parser.parse_args(argv)
+    if args.skip_sweeps and not args.reuse:
+        parser.error("--skip-sweeps needs --reuse: generated data is swept before it is loaded")
     scale = SCALES[args.scale]
     duration = args.duration or scale["duration"]
 
@@ -89,10 +94,13 @@ def main(argv=None):
         return
 
     # --- sweeps ------------------------------------------------------------------------------------
-    sweeps = measure_sweeps(args.database_url, ctx, data, out)
-    # The catch-up sweep and the catalogs' imports changed this database (at province scale hundreds of
-    # thousands of clocks), leaving dead rows that autovacuum clears within minutes in a real database.
-    settle(out, "after the sweeps")
+    if args.skip_sweeps:
+        sweeps = {}
+    else:
+        sweeps = measure_sweeps(args.database_url, ctx, data, out)
+        # The catch-up sweep and the catalogs' imports changed this database (at province scale hundreds of
+        # thousands of clocks), leaving dead rows that autovacuum clears within minutes in a real database.
+        settle(out, "after the sweeps")
 
     # --- requests ------------------------------------------------------------------------------------
     requests = list(KERNEL_REQUESTS)
@@ -384,7 +392,7 @@ def _mark(ok: bool) -> str:
 
 def _cpu(row, group: str) -> str:
     """A row's CPU milliseconds per request of one group of `CpuMeter` ("rest": wrk, Redis and the rest of
-    the machine), or "-" for a request type whose load failed."""
+    the machine; "stolen": by the hypervisor), or "-" for a request type whose load failed."""
     cpu = row.get("cpu_ms")
     if not cpu:
         return "-"
@@ -405,7 +413,7 @@ def report(args, rows, sweeps, memory, duration, timings, elapsed):
     say(postgres())
     header = (
         f"{'request':44} {'group':7} {'req/s':>8} {'ratio':>6} {'p50ms':>7} {'p95ms':>7} {'p99ms':>7} "
-        f"{'SQL':>4} {'err':>4} {'CPU ms: web':>11} {'pg':>5} {'rest':>5} goal"
+        f"{'SQL':>4} {'err':>4} {'CPU ms: web':>11} {'pg':>5} {'rest':>5} {'stolen':>6} goal"
     )
     say(header)
     say("-" * len(header))
@@ -427,7 +435,7 @@ def report(args, rows, sweeps, memory, duration, timings, elapsed):
         say(
             f"{row['name'][:44]:44} {row['group']:7} {row['rps']:8.0f} {ratio:6.0%} {row['p50_ms']:7.1f} "
             f"{row['p95_ms']:7.1f} {row['p99_ms']:7.1f} {row['queries']:4d} {row['errors'] + row['non2xx']:4d} "
-            f"{_cpu(row, 'web'):>11} {_cpu(row, 'postgres'):>5} {_cpu(row, 'rest'):>5} "
+            f"{_cpu(row, 'web'):>11} {_cpu(row, 'postgres'):>5} {_cpu(row, 'rest'):>5} {_cpu(row, 'stolen'):>6} "
             f"{'reference' if row['group'] == 'trivial' else _mark(ok)}{' (' + ', '.join(why) + ')' if why else ''}"
         )
     say("")
@@ -476,6 +484,8 @@ def command_line(args) -> str:
     command = f"python -m bench --scale {args.scale}"
     if args.reuse:
         command += " --reuse"
+    if args.skip_sweeps:
+        command += " --skip-sweeps"
     if args.duration:
         command += f" --duration {args.duration}"
     if args.connections != 16:
@@ -511,8 +521,8 @@ def markdown(result, trivial) -> str:
         f"{result['workers']} workers × {result['threads']} threads; {result.get('postgres', 'PostgreSQL')}):",
         "",
         "| request | kind | req/s | share of trivial | p50 ms | p95 ms | p99 ms | SQL "
-        "| CPU ms: web | PostgreSQL | rest | goal |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| CPU ms: web | PostgreSQL | rest | stolen | goal |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for row in result["rows"]:
         goal = GOALS.get(row["group"])
@@ -520,7 +530,7 @@ def markdown(result, trivial) -> str:
         out.append(
             f"| {row['name']} | {row['group']} | {row['rps']:.0f} | {row['ratio']:.0%} | {row['p50_ms']:.1f} | "
             f"{row['p95_ms']:.1f} | {row['p99_ms']:.1f} | {row['queries']} | "
-            f"{_cpu(row, 'web')} | {_cpu(row, 'postgres')} | {_cpu(row, 'rest')} | "
+            f"{_cpu(row, 'web')} | {_cpu(row, 'postgres')} | {_cpu(row, 'rest')} | {_cpu(row, 'stolen')} | "
             + (
                 "reference |"
                 if row["group"] == "trivial"

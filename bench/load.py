@@ -149,22 +149,24 @@ class Server:
         return peaks
 
 
-CPU_GROUPS = ("web", "postgres", "redis", "wrk", "other")
+CPU_GROUPS = ("web", "postgres", "redis", "wrk", "other", "stolen")
 
 
 class CpuMeter:
     """Where the machine's CPU goes during a load run, per request: the portal's gunicorn processes
     ("web"), PostgreSQL's (every process of the cluster: its backends, WAL writer and checkpointer),
-    Redis's, wrk's own, and the rest of the machine ("other": the kernel's threads and whatever else runs).
+    Redis's, wrk's own, the rest of the machine ("other": the kernel's threads and whatever else runs), and
+    the time the hypervisor gave to other guests while this machine wanted it ("stolen").
 
-    Read from /proc (Linux): each process's user and system time, and /proc/stat for the whole machine
-    (time stolen by the hypervisor is not counted as busy). wrk's time is this process's reaped children's
-    (wrk is the only child that ends during a run). A process that ends during the run is missed: the
-    gunicorn workers and the portal's database connections (CONN_MAX_AGE) live through it.
+    Read from /proc (Linux): each watched process's user and system time plus the time of its children
+    that ended (PostgreSQL's postmaster reaps a backend closed when its connection reaches CONN_MAX_AGE,
+    gunicorn's master a worker), and /proc/stat for the whole machine. wrk's time is this process's reaped
+    children's (wrk is the only child that ends during a run).
 
-    While the machine is saturated, a request type's throughput against the trivial endpoint is about
-    the inverse of their CPU costs, and the split says what more web machines would take away (web) and
-    what one PostgreSQL has to carry whatever sits in front of it (postgres).
+    While the machine is saturated, a request type's throughput against the trivial endpoint is about the
+    inverse of their CPU costs, and the split says what more web machines would take away (web) and what
+    one PostgreSQL has to carry whatever sits in front of it (postgres). Stolen time means the figures of
+    that run are low by as much: compare the costs, not the throughputs.
     """
 
     TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
@@ -182,8 +184,9 @@ class CpuMeter:
         return None
 
     def sample(self) -> dict:
-        """Milliseconds of CPU used so far: per process of the watched groups, and per group in all."""
-        processes = {}
+        """Milliseconds of CPU used so far by each watched group (its processes' and their ended
+        children's), by this process's ended children (wrk), and by the machine; and the time stolen."""
+        groups = dict.fromkeys(("web", "postgres", "redis"), 0.0)
         for pid in os.listdir("/proc"):
             if not pid.isdigit():
                 continue
@@ -192,30 +195,29 @@ class CpuMeter:
             except OSError:  # ended meanwhile
                 continue
             comm = stat[stat.index("(") + 1 : stat.rindex(")")]
-            fields = stat[stat.rindex(")") + 2 :].split()  # fields from the state on: ppid is [1]
+            fields = stat[stat.rindex(")") + 2 :].split()  # from the state on: ppid [1], utime..cstime [11:15]
             group = self._group(pid, comm, int(fields[1]))
             if group:
-                processes[pid] = (group, (int(fields[11]) + int(fields[12])) * self.TICK_MS)
+                groups[group] += sum(int(ticks) for ticks in fields[11:15]) * self.TICK_MS
         with open("/proc/stat") as stat:
-            user, nice, system, idle, iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+            user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, stat.readline().split()[1:9])
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
         return {
-            "processes": processes,
-            "machine": (user + nice + system + irq + softirq) * self.TICK_MS,
+            **groups,
             "wrk": (children.ru_utime + children.ru_stime) * 1000,
+            "machine": (user + nice + system + irq + softirq) * self.TICK_MS,
+            "stolen": steal * self.TICK_MS,
         }
 
     @staticmethod
     def per_request(before: dict, after: dict, requests: int) -> dict:
-        """CPU milliseconds per request of each group between two samples (processes seen in both)."""
-        spent = dict.fromkeys(CPU_GROUPS, 0.0)
-        for pid, (group, ms) in after["processes"].items():
-            if pid in before["processes"]:
-                spent[group] += ms - before["processes"][pid][1]
-        spent["wrk"] = after["wrk"] - before["wrk"]
-        watched = sum(spent.values())
+        """CPU milliseconds per request of each group between two samples."""
+        if not requests:
+            return dict.fromkeys(CPU_GROUPS, 0.0)
+        spent = {group: after[group] - before[group] for group in ("web", "postgres", "redis", "wrk", "stolen")}
+        watched = spent["web"] + spent["postgres"] + spent["redis"] + spent["wrk"]
         spent["other"] = max(0.0, after["machine"] - before["machine"] - watched)
-        return {group: ms / requests for group, ms in spent.items()} if requests else dict.fromkeys(CPU_GROUPS, 0.0)
+        return {group: spent[group] / requests for group in CPU_GROUPS}
 
 
 def run_wrk(url: str, request: dict, headers: dict, duration: int, connections: int = 16) -> dict:
