@@ -23,7 +23,7 @@ test: $(VENV)/.installed-dev dotenv test-tools services
 test-faults: $(VENV)/.installed-dev dotenv test-tools services
 	$(PY) -m pytest -m faults || [ $$? -eq 5 ]
 
-# The long fuzzing pass (make test runs a bounded one): FUZZ_EXAMPLES generated cases per operation.
+# The long fuzzing pass (make test runs a bounded one, 4 cases per operation, to keep CI under 20 minutes): FUZZ_EXAMPLES generated cases per operation.
 fuzz: $(VENV)/.installed-dev dotenv services
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-200} $(PY) -m pytest tests/trust/test_api_fuzz.py -p no:cacheprovider
 

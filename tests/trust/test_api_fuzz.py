@@ -1,7 +1,7 @@
 """API fuzzing with schemathesis against the portal's own OpenAPI schema, as an authenticated client.
 
 Every operation in /api/schema/ is called with generated data; no response may be a 5xx, and every
-response must match the schema it documents. `make test` runs a bounded pass (FUZZ_EXAMPLES, default 8
+response must match the schema it documents. `make test` runs a bounded pass (FUZZ_EXAMPLES, default 4
 per operation); `make fuzz` runs a long one.
 """
 
@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import response_schema_conformance
 from ruian.wsgi import application
 from tests.trust.conftest import record_figures
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "8"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "4"))
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
